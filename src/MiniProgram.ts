@@ -1,0 +1,45 @@
+/**
+ * Mini-program login: `wx.login`'s code → session (`sns/jscode2session`).
+ *
+ * @since 0.1.0
+ */
+import { Effect, Redacted, Schema } from "effect"
+import { OptionalId, SecretString, wire } from "./internal/schemas.js"
+import { decoder } from "./WechatDecode.js"
+import { WechatConfig } from "./WechatConfig.js"
+import { InvalidArgument } from "./WechatError.js"
+import { execute } from "./WechatHttp.js"
+
+/**
+ * A mini-program session. `sessionKey` is a secret: never send it to the client.
+ * `unionid` is present when the mini program is bound to an open-platform account.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class MiniProgramSession extends Schema.Class<MiniProgramSession>("effect-wechat/MiniProgramSession")({
+  openid: Schema.NonEmptyString,
+  sessionKey: wire("session_key", SecretString),
+  unionid: OptionalId
+}) {}
+
+const decodeSession = decoder(MiniProgramSession)
+
+/**
+ * Exchanges a `wx.login` code (single-use, 5 minutes) for a session. Fails with
+ * `InvalidCode`, `CodeAlreadyUsed`, `CodeBlocked` (risk control), `RateLimited`, …
+ *
+ * @since 0.1.0
+ * @category endpoints
+ */
+export const code2Session = Effect.fn("MiniProgram.code2Session")(function*(jsCode: string) {
+  if (jsCode.trim() === "") {
+    return yield* new InvalidArgument({ argument: "jsCode", reason: "must not be empty", action: "stop" })
+  }
+  const config = yield* WechatConfig
+  return yield* execute({
+    endpoint: "sns/jscode2session",
+    method: "GET",
+    query: { appid: config.appId, secret: config.appSecret, js_code: Redacted.make(jsCode), grant_type: "authorization_code" }
+  }, decodeSession)
+})

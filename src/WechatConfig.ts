@@ -1,0 +1,192 @@
+/**
+ * The app's identity and where WeChat lives: a service every endpoint reads.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { WechatConfig } from "effect-wechat"
+ *
+ * const WechatLive = WechatConfig.layer({
+ *   appId: "wx520c15f417810387",
+ *   appSecret: Redacted.make(process.env.WECHAT_APP_SECRET ?? "")
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Config, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
+import type { ConfigError } from "effect/ConfigError"
+import { InvalidArgument } from "./WechatError.js"
+
+/**
+ * A secret given either as a `Redacted` (what this library returns) or a plain string.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Secret = string | Redacted.Redacted<string>
+
+/**
+ * Wraps a secret input in `Redacted` (a `Redacted` is kept as is).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const redact = (secret: Secret): Redacted.Redacted<string> =>
+  Redacted.isRedacted(secret) ? secret : Redacted.make(secret)
+
+/**
+ * The resolved configuration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly appId: string
+  readonly appSecret: Redacted.Redacted<string>
+  /** Base URL of the API host, without a trailing slash. */
+  readonly apiBaseUrl: string
+  /** Hosts tried in order when the previous one cannot be reached (never on an errcode). */
+  readonly fallbackApiBaseUrls: ReadonlyArray<string>
+  /** Base URL of the consent-page host. */
+  readonly openBaseUrl: string
+  /** Per-request timeout. */
+  readonly timeout: Duration.Duration
+  /** Default `lang` for `sns/userinfo`. */
+  readonly lang: Lang
+}
+
+/**
+ * Languages `sns/userinfo` accepts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Lang = "zh_CN" | "zh_TW" | "en"
+
+/**
+ * What {@link make} and {@link layer} take; only `appId` and `appSecret` are required.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly appId: string
+  readonly appSecret: Secret
+  readonly apiBaseUrl?: string | undefined
+  readonly fallbackApiBaseUrls?: ReadonlyArray<string> | undefined
+  readonly openBaseUrl?: string | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly lang?: Lang | undefined
+}
+
+/**
+ * The configuration service.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class WechatConfig extends Context.Tag("effect-wechat/WechatConfig")<WechatConfig, Service>() {}
+
+/**
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaults = {
+  apiBaseUrl: "https://api.weixin.qq.com",
+  fallbackApiBaseUrls: ["https://api2.weixin.qq.com"] as ReadonlyArray<string>,
+  openBaseUrl: "https://open.weixin.qq.com",
+  timeout: Duration.seconds(5),
+  lang: "zh_CN" as Lang
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i
+
+/**
+ * Checks a base URL: absolute, `https:` (or `http:` to a loopback host, for test
+ * servers), no query or fragment. Returns it without a trailing slash.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validateBaseUrl = (argument: string, value: string): Effect.Effect<string, InvalidArgument> => {
+  const fail = (reason: string) => Effect.fail(new InvalidArgument({ argument, reason, action: "fix-config" }))
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return fail(`${JSON.stringify(value)} is not an absolute URL`)
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return fail(`${url.protocol} is not http(s)`)
+  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+    return fail(`plain http:// is only allowed to a loopback host, not ${url.hostname}; WeChat requires https`)
+  }
+  if (url.search !== "" || url.hash !== "") return fail("a base URL takes no query or fragment")
+  return Effect.succeed(value.replace(/\/+$/, ""))
+}
+
+/**
+ * Validates options into the service.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<Service, InvalidArgument> =>
+  Effect.gen(function*() {
+    if (options.appId.trim() === "") {
+      return yield* new InvalidArgument({ argument: "appId", reason: "must not be empty", action: "fix-config" })
+    }
+    const appSecret = redact(options.appSecret)
+    if (Redacted.value(appSecret) === "") {
+      return yield* new InvalidArgument({ argument: "appSecret", reason: "must not be empty", action: "fix-config" })
+    }
+    const apiBaseUrl = yield* validateBaseUrl("apiBaseUrl", options.apiBaseUrl ?? defaults.apiBaseUrl)
+    const fallbackApiBaseUrls = yield* Effect.forEach(
+      options.fallbackApiBaseUrls ?? (options.apiBaseUrl === undefined ? defaults.fallbackApiBaseUrls : []),
+      (url) => validateBaseUrl("fallbackApiBaseUrls", url)
+    )
+    const openBaseUrl = yield* validateBaseUrl("openBaseUrl", options.openBaseUrl ?? defaults.openBaseUrl)
+    const timeout = Duration.decode(options.timeout ?? defaults.timeout)
+    if (!Duration.isFinite(timeout) || Duration.toMillis(timeout) <= 0) {
+      return yield* new InvalidArgument({ argument: "timeout", reason: "must be a positive, finite duration", action: "fix-config" })
+    }
+    return { appId: options.appId, appSecret, apiBaseUrl, fallbackApiBaseUrls, openBaseUrl, timeout, lang: options.lang ?? defaults.lang }
+  })
+
+/**
+ * A layer from literal options. Fails with `InvalidArgument` on a bad base URL.
+ *
+ * When `apiBaseUrl` is set and `fallbackApiBaseUrls` is not, there is no fallback (a custom
+ * host, e.g. a test server, should not fail over to WeChat).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<WechatConfig, InvalidArgument> =>
+  Layer.effect(WechatConfig, make(options))
+
+/**
+ * Reads `WECHAT_APP_ID`, `WECHAT_APP_SECRET` and, when set, `WECHAT_API_BASE_URL`,
+ * `WECHAT_OPEN_BASE_URL` and `WECHAT_TIMEOUT` (a duration such as `5 seconds`) through
+ * Effect's `Config`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig: Layer.Layer<WechatConfig, ConfigError | InvalidArgument> = Layer.effect(
+  WechatConfig,
+  Effect.gen(function*() {
+    const appId = yield* Config.string("WECHAT_APP_ID")
+    const appSecret = yield* Config.redacted("WECHAT_APP_SECRET")
+    const apiBaseUrl = yield* Config.option(Config.string("WECHAT_API_BASE_URL"))
+    const openBaseUrl = yield* Config.option(Config.string("WECHAT_OPEN_BASE_URL"))
+    const timeout = yield* Config.option(Config.duration("WECHAT_TIMEOUT"))
+    return yield* make({
+      appId,
+      appSecret,
+      apiBaseUrl: Option.getOrUndefined(apiBaseUrl),
+      openBaseUrl: Option.getOrUndefined(openBaseUrl),
+      timeout: Option.getOrUndefined(timeout)
+    })
+  })
+)

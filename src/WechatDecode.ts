@@ -1,0 +1,135 @@
+/**
+ * The one decoding path every endpoint uses: WeChat's body → typed value or typed error.
+ *
+ * Rules (see `docs/errors.md`):
+ * - the body is JSON whatever the `Content-Type` says, and raw control characters inside
+ *   strings (seen in nicknames) are tolerated;
+ * - failure = `errcode` present and non-zero (a numeric string counts);
+ * - success = `errcode` absent or `0`, and the schema's fields present;
+ * - an empty or non-JSON body, or a success body missing fields → `WechatDecodeError`.
+ *
+ * @since 0.1.0
+ */
+import { Either, ParseResult, Schema } from "effect"
+import { type ErrcodeError, fromErrcode, WechatDecodeError } from "./WechatError.js"
+
+/**
+ * Escapes raw U+0000–U+001F characters that appear inside JSON strings, leaving the
+ * structure (and whitespace between tokens) untouched.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const escapeControlCharacters = (text: string): string => {
+  let out = ""
+  let start = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) {
+        i++ // skip the escaped character
+      } else if (c === 0x22) {
+        inString = false
+      } else if (c < 0x20) {
+        out += text.slice(start, i) + "\\u" + c.toString(16).padStart(4, "0")
+        start = i + 1
+      }
+    } else if (c === 0x22) {
+      inString = true
+    }
+  }
+  return start === 0 ? text : out + text.slice(start)
+}
+
+/**
+ * Parses a WeChat body as JSON, tolerating raw control characters inside strings.
+ * Strict `JSON.parse` is tried first, so well-formed bodies pay nothing extra.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseJson = (text: string): Either.Either<unknown, string> => {
+  if (text.trim() === "") return Either.left("empty body")
+  try {
+    return Either.right(JSON.parse(text))
+  } catch {
+    try {
+      return Either.right(JSON.parse(escapeControlCharacters(text)))
+    } catch {
+      return Either.left(`body is not JSON (${text.length} characters)`)
+    }
+  }
+}
+
+const errcodeOf = (body: Record<string, unknown>): number | undefined => {
+  const raw = body["errcode"]
+  if (raw === undefined || raw === null) return undefined
+  const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN
+  return Number.isInteger(n) ? n : NaN
+}
+
+/**
+ * Describes a parse failure by field paths only: WeChat bodies hold secrets, so no value
+ * from the body appears in the description.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const describeParseError = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .map((issue) => {
+      const path = issue.path.length === 0 ? "body" : issue.path.map(String).join(".")
+      return `${path} ${issue._tag === "Missing" ? "is missing" : "has an unexpected value"}`
+    })
+    .join("; ")
+
+/**
+ * A compiled decoder for one endpoint's success schema.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Decoder<A> = (endpoint: string, text: string) => Either.Either<A, ErrcodeError | WechatDecodeError>
+
+/**
+ * Compiles the decoder for a success schema (whose encoded side is WeChat's wire form).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { WechatDecode } from "effect-wechat"
+ *
+ * const decode = WechatDecode.decoder(Schema.Struct({ ticket: Schema.String }))
+ * decode("cgi-bin/ticket/getticket", '{"errcode":0,"errmsg":"ok","ticket":"t"}')
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const decoder = <A, I>(schema: Schema.Schema<A, I, never>): Decoder<A> => {
+  const decodeSuccess = Schema.decodeUnknownEither(schema)
+  return (endpoint, text) => {
+    const parsed = parseJson(text)
+    if (Either.isLeft(parsed)) {
+      return Either.left(new WechatDecodeError({ endpoint, detail: parsed.left, action: "stop" }))
+    }
+    const body = parsed.right
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return Either.left(new WechatDecodeError({ endpoint, detail: "body is not a JSON object", action: "stop" }))
+    }
+    const record = body as Record<string, unknown>
+    const errcode = errcodeOf(record)
+    if (errcode !== undefined && errcode !== 0) {
+      if (Number.isNaN(errcode)) {
+        return Either.left(new WechatDecodeError({ endpoint, detail: "errcode is not an integer", action: "stop" }))
+      }
+      const errmsg = record["errmsg"]
+      return Either.left(fromErrcode(endpoint, errcode, typeof errmsg === "string" ? errmsg : String(errmsg ?? "")))
+    }
+    return Either.mapLeft(
+      decodeSuccess(record),
+      (error) => new WechatDecodeError({ endpoint, detail: describeParseError(error), action: "stop" })
+    )
+  }
+}

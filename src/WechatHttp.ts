@@ -1,0 +1,214 @@
+/**
+ * How a request reaches WeChat: base URL and failover, per-request timeout, tracing
+ * without secrets, and the shared decoding path. Every endpoint goes through
+ * {@link execute}; it is public so that an app can call an endpoint this library does
+ * not wrap with the same guarantees.
+ *
+ * @since 0.1.0
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import type { HttpClientError } from "@effect/platform/HttpClientError"
+import { Duration, Effect, Either, Redacted } from "effect"
+import type { Decoder } from "./WechatDecode.js"
+import { WechatConfig } from "./WechatConfig.js"
+import { type WechatError, WechatTransportError } from "./WechatError.js"
+
+/**
+ * A parameter value: plain, or a secret that stays `Redacted` until the request is built.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Param = string | number | boolean | Redacted.Redacted<string>
+
+/**
+ * A request to one WeChat API endpoint.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Request {
+  /** Path under the API host, without a leading slash, e.g. `sns/oauth2/access_token`. */
+  readonly endpoint: string
+  readonly method: "GET" | "POST"
+  readonly query?: Readonly<Record<string, Param>>
+  /** A JSON body (POST). */
+  readonly json?: Readonly<Record<string, Param>>
+}
+
+const reveal = (params: Readonly<Record<string, Param>>): Record<string, string | number | boolean> => {
+  const out: Record<string, string | number | boolean> = {}
+  for (const key in params) {
+    const value = params[key]!
+    out[key] = Redacted.isRedacted(value) ? Redacted.value(value) : value
+  }
+  return out
+}
+
+const secretsOf = (request: Request): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  for (const params of [request.query, request.json]) {
+    if (params === undefined) continue
+    for (const key in params) {
+      const value = params[key]!
+      if (Redacted.isRedacted(value)) out.push(Redacted.value(value))
+    }
+  }
+  return out
+}
+
+/**
+ * Replaces every occurrence of the given secrets (raw or URL-encoded) in a text.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
+  let out = text
+  for (const secret of secrets) {
+    if (secret.length === 0) continue
+    out = out.split(secret).join("<redacted>")
+    const encoded = encodeURIComponent(secret)
+    if (encoded !== secret) out = out.split(encoded).join("<redacted>")
+  }
+  return out
+}
+
+// Error codes that mean the connection was never established, so the request never left.
+const NOT_SENT = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "EADDRNOTAVAIL",
+  "UND_ERR_CONNECT_TIMEOUT"
+])
+
+const causeChain = (error: unknown): ReadonlyArray<unknown> => {
+  const chain: Array<unknown> = []
+  let current: unknown = error
+  while (current !== undefined && current !== null && chain.length < 8) {
+    chain.push(current)
+    current = typeof current === "object" && "cause" in current ? current.cause : undefined
+  }
+  return chain
+}
+
+const codeOf = (u: unknown): string | undefined =>
+  typeof u === "object" && u !== null && "code" in u && typeof u.code === "string" ? u.code : undefined
+
+const transportError = (endpoint: string, error: HttpClientError, secrets: ReadonlyArray<string>): WechatTransportError => {
+  const chain = causeChain(error.cause)
+  const codes = chain.map(codeOf).filter((c): c is string => c !== undefined)
+  const messages = chain.map((c) => (c instanceof Error ? c.message : undefined)).filter((m): m is string => !!m)
+  const notSent = error._tag === "RequestError" && (error.reason !== "Transport" || codes.some((c) => NOT_SENT.has(c)))
+  const detail = scrub([error.reason, ...codes, ...messages].join(": "), secrets)
+  const invalid = error._tag === "RequestError" && error.reason !== "Transport"
+  return new WechatTransportError({
+    endpoint,
+    reason: "network",
+    sent: !notSent,
+    detail,
+    action: invalid ? "stop" : "retry"
+  })
+}
+
+const quietClients = new WeakMap<HttpClient.HttpClient, HttpClient.HttpClient>()
+
+// `@effect/platform`'s client span records `url.full` with the query string, where
+// WeChat wants `secret` and `access_token`: our own span (from `Effect.fn`) replaces it.
+const quiet = (client: HttpClient.HttpClient): HttpClient.HttpClient => {
+  let out = quietClients.get(client)
+  if (out === undefined) {
+    out = HttpClient.withTracerDisabledWhen(client, () => true)
+    quietClients.set(client, out)
+  }
+  return out
+}
+
+const attempt = (
+  client: HttpClient.HttpClient,
+  baseUrl: string,
+  request: Request,
+  secrets: ReadonlyArray<string>
+): Effect.Effect<string, WechatTransportError> => {
+  let req = HttpClientRequest.make(request.method)(`${baseUrl}/${request.endpoint}`)
+  if (request.query !== undefined) req = HttpClientRequest.setUrlParams(req, reveal(request.query))
+  if (request.json !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, reveal(request.json))
+  const onError = (e: HttpClientError) => Effect.fail(transportError(request.endpoint, e, secrets))
+  return client.execute(req).pipe(
+    Effect.flatMap((response): Effect.Effect<string, HttpClientError | WechatTransportError> => {
+      if (response.status < 200 || response.status >= 300) {
+        const retryable = response.status >= 500 || response.status === 429
+        return Effect.fail(
+          new WechatTransportError({
+            endpoint: request.endpoint,
+            reason: "status",
+            status: response.status,
+            sent: true,
+            detail: `HTTP ${response.status}`,
+            action: retryable ? "retry" : "stop"
+          })
+        )
+      }
+      return response.text
+    }),
+    Effect.catchTags({ RequestError: onError, ResponseError: onError })
+  )
+}
+
+/**
+ * Sends a request to WeChat and decodes the answer. Tries `apiBaseUrl`, then each of
+ * `fallbackApiBaseUrls` only while the connection could not be made (nothing was sent);
+ * an errcode answer or a failure after sending never fails over. Each attempt is bounded
+ * by the configured timeout.
+ *
+ * Annotates the current span with `wechat.endpoint` and, on failure, `wechat.error`,
+ * `wechat.errcode` and `wechat.rid`; no secret or query string is recorded.
+ *
+ * @since 0.1.0
+ * @category execution
+ */
+export const execute = <A>(
+  request: Request,
+  decode: Decoder<A>
+): Effect.Effect<A, WechatError, HttpClient.HttpClient | WechatConfig> =>
+  Effect.gen(function*() {
+    const config = yield* WechatConfig
+    const client = quiet(yield* HttpClient.HttpClient)
+    const secrets = [...secretsOf(request), Redacted.value(config.appSecret)]
+    yield* Effect.annotateCurrentSpan("wechat.endpoint", request.endpoint)
+    const bases = [config.apiBaseUrl, ...config.fallbackApiBaseUrls]
+    let text: string | undefined
+    for (let i = 0; i < bases.length; i++) {
+      const result = yield* attempt(client, bases[i]!, request, secrets).pipe(
+        Effect.timeoutFail({
+          duration: config.timeout,
+          onTimeout: () =>
+            new WechatTransportError({
+              endpoint: request.endpoint,
+              reason: "timeout",
+              sent: true,
+              detail: `no answer within ${Duration.format(config.timeout)}`,
+              action: "retry"
+            })
+        }),
+        Effect.either
+      )
+      if (Either.isRight(result)) {
+        text = result.right
+        break
+      }
+      if (result.left.sent || i === bases.length - 1) return yield* result.left
+    }
+    return yield* decode(request.endpoint, text ?? "")
+  }).pipe(
+    Effect.tapError((error) =>
+      Effect.annotateCurrentSpan({
+        "wechat.error": error._tag,
+        ...("errcode" in error ? { "wechat.errcode": error.errcode } : {}),
+        ...("rid" in error && error.rid !== undefined ? { "wechat.rid": error.rid } : {})
+      })
+    )
+  )

@@ -1,0 +1,113 @@
+/**
+ * An `HttpClient` that answers from a cassette of recorded interactions, so tests run
+ * without WeChat. A request no interaction matches ends the test with a defect naming
+ * the request (secrets masked): it is a bug in the test, not a WeChat failure to handle.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Sns, WechatConfig } from "effect-wechat"
+ * import { Replay } from "effect-wechat/testing"
+ *
+ * const TestLive = Layer.mergeAll(
+ *   Replay.layer("test/cassettes/login.json"),
+ *   WechatConfig.layer({ appId: "wx123", appSecret: "secret" })
+ * )
+ * Effect.runPromise(Sns.exchangeCode("CODE").pipe(Effect.provide(TestLive)))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { Data, Effect, Layer, Schema } from "effect"
+import { readFileSync } from "node:fs"
+import { Cassette, type CassetteInput, describe, type Interaction, matches, shapeOf } from "./Cassette.js"
+
+/**
+ * A request that no interaction of the cassette answers.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnmatchedRequest extends Data.TaggedError("UnmatchedRequest")<{
+  readonly request: string
+  readonly remaining: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    return `Replay: no recorded interaction matches ${this.request}` +
+      (this.remaining.length === 0 ? " (the cassette has no unused interactions left)" : `; unused: ${this.remaining.join(" | ")}`)
+  }
+}
+
+/**
+ * A cassette file that could not be read or decoded.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CassetteError extends Data.TaggedError("CassetteError")<{ readonly path: string; readonly reason: string }> {
+  override get message(): string {
+    return `Cannot load cassette ${this.path}: ${this.reason}`
+  }
+}
+
+/**
+ * Reads and validates a cassette file.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const load = (path: string): Effect.Effect<Cassette, CassetteError> =>
+  Effect.try({
+    try: () => JSON.parse(readFileSync(path, "utf8")) as unknown,
+    catch: (e) => new CassetteError({ path, reason: e instanceof Error ? e.message : String(e) })
+  }).pipe(
+    Effect.flatMap(Schema.decodeUnknown(Cassette)),
+    Effect.mapError((e) => (e._tag === "CassetteError" ? e : new CassetteError({ path, reason: e.message })))
+  )
+
+/**
+ * An `HttpClient` answering from a cassette (a value, or a file path). Each
+ * interaction answers once, in order, unless it says `repeat: true`; a request none
+ * matches dies with {@link UnmatchedRequest}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (cassette: Cassette): Effect.Effect<HttpClient.HttpClient> =>
+  Effect.sync(() => {
+    const used = new Set<Interaction>()
+    return HttpClient.make((request, url) => {
+      const shape = shapeOf(request, url)
+      const found = cassette.interactions.find((i) => (i.repeat === true || !used.has(i)) && matches(i.request, shape))
+      if (found === undefined) {
+        const remaining = cassette.interactions
+          .filter((i) => i.repeat === true || !used.has(i))
+          .map((i) => `${i.request.method} ${i.request.path}`)
+        return Effect.die(new UnmatchedRequest({ request: describe(shape), remaining }))
+      }
+      used.add(found)
+      const { body, delayMillis, headers, status } = found.response
+      const response = HttpClientResponse.fromWeb(
+        request,
+        new Response(status === 204 || status === 304 ? null : body, { status, headers })
+      )
+      return delayMillis === undefined ? Effect.succeed(response) : Effect.as(Effect.sleep(delayMillis), response)
+    })
+  })
+
+/**
+ * The replaying client as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (cassette: CassetteInput | Cassette | string): Layer.Layer<HttpClient.HttpClient, CassetteError> =>
+  Layer.effect(
+    HttpClient.HttpClient,
+    (typeof cassette === "string"
+      ? load(cassette)
+      : Schema.decodeUnknown(Cassette)(cassette).pipe(
+        Effect.mapError((e) => new CassetteError({ path: "(inline)", reason: e.message }))
+      )).pipe(Effect.flatMap(make))
+  )

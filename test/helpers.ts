@@ -1,0 +1,45 @@
+import { HttpClient } from "@effect/platform"
+import { Effect, Layer, Redacted } from "effect"
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { WechatConfig } from "../src/index.js"
+import { Replay } from "../src/testing/index.js"
+
+export const fixturePath = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
+
+/** A fixture body, byte for byte. */
+export const fixture = (name: string): string => readFileSync(fixturePath(name), "utf8").replace(/\n$/, "")
+
+export const APP_ID = "wx520c15f417810387"
+export const APP_SECRET = "app-secret-SENTINEL-0001"
+
+export const config = (overrides: Partial<WechatConfig.Options> = {}) =>
+  WechatConfig.layer({
+    appId: APP_ID,
+    appSecret: Redacted.make(APP_SECRET),
+    apiBaseUrl: "https://api.weixin.qq.com",
+    ...overrides
+  })
+
+/** One canned answer for every request to `path`. */
+export const answering = (
+  path: string,
+  body: string,
+  options: { readonly status?: number; readonly contentType?: string; readonly method?: "GET" | "POST" } = {}
+) =>
+  Replay.layer({
+    interactions: [{
+      request: { method: options.method ?? "GET", path },
+      response: {
+        status: options.status ?? 200,
+        headers: { "content-type": options.contentType ?? "text/plain" },
+        body
+      },
+      repeat: true
+    }]
+  })
+
+/** Runs an endpoint against a replayed answer with the test config. */
+export const provideAnswer = (path: string, body: string, options: Parameters<typeof answering>[2] = {}) =>
+  <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient | WechatConfig.WechatConfig>) =>
+    effect.pipe(Effect.provide(Layer.merge(answering(path, body, options), config())))
