@@ -195,8 +195,8 @@ export class ApiUnauthorized extends Schema.TaggedError<ApiUnauthorized>("effect
 }
 
 /**
- * errcodes 40013, 40125, 40243, 41002, 41004 (and 40001 on the secret-bearing token
- * endpoints): wrong, frozen or missing appid/secret.
+ * errcodes 40013, 40125, 40243, 41002, 41004 (and 40001 on `cgi-bin/token` and
+ * `cgi-bin/stable_token`, which take the secret): wrong, frozen or missing appid/secret.
  *
  * @since 0.1.0
  * @category errors
@@ -454,14 +454,20 @@ const SECRET_ENDPOINTS_40001 = {
 export const errcodeTable: ReadonlyArray<ErrcodeRule> = [
   { errcodes: [-1], tag: "SystemBusy", action: "retry", note: "System busy; retry with backoff." },
   {
-    errcodes: [40001, 40014, 42001],
+    errcodes: [40001],
     tag: "AccessTokenInvalid",
     action: "refresh-token",
     on: {
       "cgi-bin/token": SECRET_ENDPOINTS_40001,
       "cgi-bin/stable_token": SECRET_ENDPOINTS_40001
     },
-    note: "Access token invalid, expired or not the latest; refresh it and try once more."
+    note: "Access token invalid or not the latest (another process may have rotated it); refresh it and try once more."
+  },
+  {
+    errcodes: [40014, 42001],
+    tag: "AccessTokenInvalid",
+    action: "refresh-token",
+    note: "Access token invalid or expired; refresh it and try once more."
   },
   { errcodes: [40029, 42003, 41008], tag: "InvalidCode", action: "reauthorize", note: "Code invalid, expired, missing or issued to another app." },
   { errcodes: [40163], tag: "CodeAlreadyUsed", action: "reauthorize", note: "Code already redeemed; check for a duplicate callback." },

@@ -58,7 +58,9 @@ const secretsOf = (request: Request): ReadonlyArray<string> => {
 }
 
 /**
- * Replaces every occurrence of the given secrets (raw or URL-encoded) in a text.
+ * Replaces every occurrence of the given secrets (raw or URL-encoded) in a text. Values
+ * shorter than 6 characters are left alone: scrubbing them would garble the text, and no
+ * WeChat credential is that short.
  *
  * @since 0.1.0
  * @category utils
@@ -66,7 +68,7 @@ const secretsOf = (request: Request): ReadonlyArray<string> => {
 export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
   let out = text
   for (const secret of secrets) {
-    if (secret.length === 0) continue
+    if (secret.length < 6) continue
     out = out.split(secret).join("<redacted>")
     const encoded = encodeURIComponent(secret)
     if (encoded !== secret) out = out.split(encoded).join("<redacted>")

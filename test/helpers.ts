@@ -1,5 +1,5 @@
 import { HttpClient } from "@effect/platform"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Tracer } from "effect"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { WechatConfig } from "../src/index.js"
@@ -43,3 +43,49 @@ export const answering = (
 export const provideAnswer = (path: string, body: string, options: Parameters<typeof answering>[2] = {}) =>
   <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient | WechatConfig.WechatConfig>) =>
     effect.pipe(Effect.provide(Layer.merge(answering(path, body, options), config())))
+
+export interface RecordedSpan {
+  readonly name: string
+  readonly attributes: Map<string, unknown>
+  readonly events: Array<{ name: string; attributes: Record<string, unknown> | undefined }>
+  exit: unknown
+}
+
+/** A Tracer that keeps every span, for asserting what would be exported. */
+export const recordingTracer = () => {
+  const spans: Array<RecordedSpan> = []
+  let id = 0
+  const tracer = Tracer.make({
+    span(name, parent, context, links, startTime, kind, options) {
+      const recorded: RecordedSpan = { name, attributes: new Map(Object.entries(options?.attributes ?? {})), events: [], exit: undefined }
+      spans.push(recorded)
+      const spanId = `span${++id}`
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId,
+        traceId: "trace",
+        parent,
+        context,
+        status: { _tag: "Started", startTime },
+        attributes: recorded.attributes,
+        links,
+        sampled: true,
+        kind,
+        end(_endTime, exit) {
+          recorded.exit = exit
+        },
+        attribute(key, value) {
+          recorded.attributes.set(key, value)
+        },
+        event(name, _startTime, attributes) {
+          recorded.events.push({ name, attributes })
+        },
+        addLinks() {}
+      }
+      return span
+    },
+    context: (f) => f()
+  })
+  return { tracer, spans }
+}

@@ -18,16 +18,11 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Effect, Either, Layer, Schema } from "effect"
 import { parseJson } from "../WechatDecode.js"
+import { scrub } from "../WechatHttp.js"
 import { writeFileSync } from "node:fs"
 import { Cassette, type Interaction, MASK, maskRecord, type RequestShape, secretKeys, shapeOf } from "./Cassette.js"
 
 const KEEP_HEADERS = new Set(["content-type"])
-
-const scrubAll = (text: string, secrets: ReadonlyArray<string>): string => {
-  let out = text
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join(MASK)
-  return out
-}
 
 const maskJson = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(maskJson)
@@ -49,8 +44,8 @@ const maskJson = (value: unknown): unknown => {
 export const maskBody = (body: string, secrets: ReadonlyArray<string>): string => {
   const parsed = parseJson(body)
   return Either.isRight(parsed) && typeof parsed.right === "object" && parsed.right !== null
-    ? scrubAll(JSON.stringify(maskJson(parsed.right)), secrets)
-    : scrubAll(body, secrets)
+    ? scrub(JSON.stringify(maskJson(parsed.right)), secrets)
+    : scrub(body, secrets)
 }
 
 const secretValues = (shape: RequestShape): ReadonlyArray<string> => {

@@ -1,0 +1,44 @@
+/**
+ * Quickstart: exchange a code, read the profile, and handle WeChat's two most common
+ * login failures. Answered by a cassette of recorded WeChat responses, so it runs
+ * without a WeChat account: `npm start`.
+ */
+import { Console, Effect, Layer, Option } from "effect"
+import { fileURLToPath } from "node:url"
+import { Sns, WechatConfig } from "effect-wechat"
+import { Replay } from "effect-wechat/testing"
+
+const CODE = "0819ffGa1N2GzH0D6vJa1oQ6Qc19ffGf"
+
+// What a callback handler does with `?code=…&state=…`.
+const login = (code: string) =>
+  Effect.gen(function*() {
+    const token = yield* Sns.exchangeCode(code)
+    const user = yield* Sns.userInfo({ accessToken: token.accessToken, openid: token.openid })
+    return `logged in: ${JSON.stringify(user.nickname)} (openid ${user.openid}, unionid ${Option.getOrElse(user.unionid, () => "none")}, scope ${token.scope.join(",")})`
+  }).pipe(
+    // a duplicate callback: WeChat delivered the same code twice
+    Effect.catchTag("CodeAlreadyUsed", (e) => Effect.succeed(`duplicate callback (errcode ${e.errcode}, rid ${e.rid}): show the session from the first one`)),
+    // an expired or forged code: send the user back to the consent page
+    Effect.catchTag("InvalidCode", (e) => Effect.succeed(`invalid code (errcode ${e.errcode}): redirect to the consent page again`))
+  )
+
+const program = Effect.gen(function*() {
+  const authorize = yield* Sns.authorizeUrl({ redirectUri: "https://example.com/wechat/callback", scope: "snsapi_userinfo", state: "xyz123" })
+  yield* Console.log(`1. send the user to: ${authorize}`)
+  yield* Console.log(`2. ${yield* login(CODE)}`)
+  yield* Console.log(`3. ${yield* login(CODE)}`)
+  yield* Console.log(`4. ${yield* login("expired-code-from-yesterday")}`)
+})
+
+const WechatLive = Layer.mergeAll(
+  // replace with FetchHttpClient.layer (from @effect/platform) to talk to WeChat
+  Replay.layer(fileURLToPath(new URL("./quickstart.cassette.json", import.meta.url))),
+  // replace with WechatConfig.layerConfig to read WECHAT_APP_ID / WECHAT_APP_SECRET
+  WechatConfig.layer({ appId: "wx520c15f417810387", appSecret: "demo-secret-not-real" })
+)
+
+Effect.runPromise(program.pipe(Effect.provide(WechatLive))).catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Duration, Effect, Layer, Redacted } from "effect"
+import { WechatConfig } from "../src/index.js"
+
+const resolve = <E>(layer: Layer.Layer<WechatConfig.WechatConfig, E>) =>
+  Effect.provide(WechatConfig.WechatConfig, layer)
+
+describe("WechatConfig", () => {
+  it.effect("layer fills WeChat's defaults and keeps the secret Redacted", () =>
+    Effect.gen(function*() {
+      const config = yield* resolve(WechatConfig.layer({ appId: "wx1", appSecret: "plain-secret" }))
+      expect(Redacted.isRedacted(config.appSecret)).toBe(true)
+      expect(Redacted.value(config.appSecret)).toBe("plain-secret")
+      expect(String(config.appSecret)).toBe("<redacted>")
+      expect(config.apiBaseUrl).toBe("https://api.weixin.qq.com")
+      expect(config.fallbackApiBaseUrls).toEqual(["https://api2.weixin.qq.com"])
+      expect(config.openBaseUrl).toBe("https://open.weixin.qq.com")
+      expect(Duration.toMillis(config.timeout)).toBe(5000)
+      expect(config.lang).toBe("zh_CN")
+    }))
+
+  it.effect("a custom API host has no fallback unless given one", () =>
+    Effect.gen(function*() {
+      const config = yield* resolve(WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl: "http://127.0.0.1:8788/", timeout: "2 seconds" }))
+      expect(config.apiBaseUrl).toBe("http://127.0.0.1:8788")
+      expect(config.fallbackApiBaseUrls).toEqual([])
+      expect(Duration.toMillis(config.timeout)).toBe(2000)
+      const sh = yield* resolve(WechatConfig.layer({
+        appId: "wx1",
+        appSecret: "s",
+        apiBaseUrl: "https://sh.api.weixin.qq.com",
+        fallbackApiBaseUrls: ["https://sz.api.weixin.qq.com", "https://api2.weixin.qq.com"]
+      }))
+      expect(sh.fallbackApiBaseUrls).toEqual(["https://sz.api.weixin.qq.com", "https://api2.weixin.qq.com"])
+    }))
+
+  it.effect("plain http is refused unless the host is loopback", () =>
+    Effect.gen(function*() {
+      for (const apiBaseUrl of ["http://api.weixin.qq.com", "http://10.0.0.8:8080", "ftp://x", "api.weixin.qq.com", "https://h/x?y=1"]) {
+        const error = yield* Effect.flip(resolve(WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl })))
+        expect(error._tag).toBe("InvalidArgument")
+        expect(error.message).toMatch(/^Invalid apiBaseUrl: /)
+      }
+      const http = yield* Effect.flip(resolve(WechatConfig.layer({ appId: "wx1", appSecret: "s", openBaseUrl: "http://open.weixin.qq.com" })))
+      expect(http.message).toContain("plain http:// is only allowed to a loopback host")
+      for (const apiBaseUrl of ["http://127.0.0.1:1", "http://localhost:2", "http://[::1]:3"]) {
+        const config = yield* resolve(WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl }))
+        expect(config.apiBaseUrl).toBe(apiBaseUrl)
+      }
+    }))
+
+  it.effect("empty appId/secret and a non-positive timeout are refused", () =>
+    Effect.gen(function*() {
+      expect((yield* Effect.flip(resolve(WechatConfig.layer({ appId: "", appSecret: "s" })))).message).toBe("Invalid appId: must not be empty")
+      expect((yield* Effect.flip(resolve(WechatConfig.layer({ appId: "wx", appSecret: Redacted.make("") })))).message).toBe("Invalid appSecret: must not be empty")
+      expect((yield* Effect.flip(resolve(WechatConfig.layer({ appId: "wx", appSecret: "s", timeout: 0 })))).message).toContain("timeout")
+    }))
+
+  it.effect("layerConfig reads the WECHAT_* environment", () =>
+    Effect.gen(function*() {
+      const env = ConfigProvider.fromMap(new Map([
+        ["WECHAT_APP_ID", "wxenv"],
+        ["WECHAT_APP_SECRET", "env-secret"],
+        ["WECHAT_API_BASE_URL", "http://127.0.0.1:9999"],
+        ["WECHAT_OPEN_BASE_URL", "http://localhost:9998"],
+        ["WECHAT_TIMEOUT", "1500 millis"]
+      ]))
+      const config = yield* resolve(WechatConfig.layerConfig).pipe(Effect.withConfigProvider(env))
+      expect(config.appId).toBe("wxenv")
+      expect(Redacted.value(config.appSecret)).toBe("env-secret")
+      expect(config.apiBaseUrl).toBe("http://127.0.0.1:9999")
+      expect(config.openBaseUrl).toBe("http://localhost:9998")
+      expect(Duration.toMillis(config.timeout)).toBe(1500)
+
+      const missing = yield* Effect.flip(resolve(WechatConfig.layerConfig).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["WECHAT_APP_ID", "wx"]])))
+      ))
+      expect(String(missing)).toContain("WECHAT_APP_SECRET")
+
+      const insecure = yield* Effect.flip(resolve(WechatConfig.layerConfig).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["WECHAT_APP_ID", "wx"], ["WECHAT_APP_SECRET", "s"], ["WECHAT_API_BASE_URL", "http://example.com"]])))
+      ))
+      expect(insecure._tag).toBe("InvalidArgument")
+    }))
+})

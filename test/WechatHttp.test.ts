@@ -1,0 +1,125 @@
+import { FetchHttpClient } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Redacted, TestClock } from "effect"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { BasicToken, Sns, WechatConfig } from "../src/index.js"
+import { Replay } from "../src/testing/index.js"
+import { fixture } from "./helpers.js"
+
+/** A real loopback server answering every request with `body`, counting hits. */
+const serve = (body: string) =>
+  Effect.acquireRelease(
+    Effect.async<{ server: Server; url: string; hits: Array<string> }>((resume) => {
+      const hits: Array<string> = []
+      const server = createServer((req, res) => {
+        hits.push(req.url ?? "")
+        res.writeHead(200, { "content-type": "text/plain" })
+        res.end(body)
+      })
+      server.listen(0, "127.0.0.1", () => {
+        resume(Effect.succeed({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits }))
+      })
+    }),
+    ({ server }) => Effect.async<void>((resume) => {
+      server.close(() => resume(Effect.void))
+    })
+  )
+
+/** A loopback port with nothing listening: connecting is refused. */
+const refusedPort = Effect.async<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const port = (server.address() as AddressInfo).port
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+describe("failover", () => {
+  it.scoped("a refused connection moves on to the next base URL", () =>
+    Effect.gen(function*() {
+      const port = yield* refusedPort
+      const fallback = yield* serve(fixture("cgi_bin_token.success.json"))
+      const token = yield* BasicToken.fetch().pipe(
+        Effect.provide(Layer.merge(
+          FetchHttpClient.layer,
+          WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl: `http://127.0.0.1:${port}`, fallbackApiBaseUrls: [fallback.url] })
+        ))
+      )
+      expect(Redacted.value(token.accessToken)).toBe("ACCESS_TOKEN")
+      expect(fallback.hits).toHaveLength(1)
+      expect(fallback.hits[0]).toMatch(/^\/cgi-bin\/token\?/)
+    }))
+
+  it.scoped("an errcode answer never fails over", () =>
+    Effect.gen(function*() {
+      const primary = yield* serve(fixture("sns_oauth2_access_token.err_40163.json"))
+      const fallback = yield* serve(fixture("sns_oauth2_access_token.success.json"))
+      const error = yield* Sns.exchangeCode("C").pipe(
+        Effect.provide(Layer.merge(
+          FetchHttpClient.layer,
+          WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl: primary.url, fallbackApiBaseUrls: [fallback.url] })
+        )),
+        Effect.flip
+      )
+      expect(error._tag).toBe("CodeAlreadyUsed")
+      expect(primary.hits).toHaveLength(1)
+      expect(fallback.hits).toHaveLength(0)
+    }))
+
+  it.scoped("when every host refuses, the error says nothing was sent", () =>
+    Effect.gen(function*() {
+      const a = yield* refusedPort
+      const b = yield* refusedPort
+      const error = yield* Sns.exchangeCode("C").pipe(
+        Effect.provide(Layer.merge(
+          FetchHttpClient.layer,
+          WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl: `http://127.0.0.1:${a}`, fallbackApiBaseUrls: [`http://127.0.0.1:${b}`] })
+        )),
+        Effect.flip
+      )
+      expect(error._tag).toBe("WechatTransportError")
+      if (error._tag !== "WechatTransportError") return
+      expect(error.reason).toBe("network")
+      expect(error.sent).toBe(false)
+      expect(error.action).toBe("retry")
+      expect(error.detail).toContain("ECONNREFUSED")
+    }))
+})
+
+describe("timeout", () => {
+  it.effect("a request with no answer fails with a timeout after the configured duration", () =>
+    Effect.gen(function*() {
+      const fiber = yield* BasicToken.fetch().pipe(
+        Effect.provide(Layer.merge(
+          Replay.layer({ interactions: [{ request: { path: "cgi-bin/token" }, response: { body: "{}", delayMillis: 60_000 } }] }),
+          WechatConfig.layer({ appId: "wx1", appSecret: "s", timeout: "3 seconds" })
+        )),
+        Effect.flip,
+        Effect.fork
+      )
+      yield* TestClock.adjust("2999 millis")
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 millis")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("WechatTransportError")
+      if (error._tag !== "WechatTransportError") return
+      expect([error.reason, error.sent, error.action]).toEqual(["timeout", true, "retry"])
+      expect(error.message).toContain("3s")
+    }))
+
+  it.effect("a timeout does not fail over (the request may have reached WeChat)", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Sns.exchangeCode("C").pipe(
+        Effect.provide(Layer.merge(
+          Replay.layer({ interactions: [{ request: { path: "sns/oauth2/access_token" }, response: { body: fixture("sns_oauth2_access_token.success.json"), delayMillis: 10_000 } }] }),
+          WechatConfig.layer({ appId: "wx1", appSecret: "s" })
+        )),
+        Effect.flip,
+        Effect.fork
+      )
+      yield* TestClock.adjust("5 seconds")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("WechatTransportError")
+    }))
+})

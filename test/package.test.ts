@@ -1,0 +1,46 @@
+/**
+ * The published package works from plain Node: `npm pack`, install the tarball into an
+ * empty folder, import both entry points.
+ */
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const npm = (args: Array<string>, cwd: string) =>
+  execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_loglevel: "error" } })
+
+describe("npm package", () => {
+  it("packs, installs into an empty folder and imports from plain Node", () => {
+    const dir = mkdtempSync(join(tmpdir(), "effect-wechat-pack-"))
+    npm(["pack", "--pack-destination", dir], root)
+    const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))
+    expect(tarball).toMatch(/^effect-wechat-\d+\.\d+\.\d+\.tgz$/)
+    const app = join(dir, "app")
+    execFileSync("mkdir", ["-p", app])
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", version: "1.0.0", type: "module", private: true }))
+    npm(["install", "--no-audit", "--no-fund", join(dir, tarball!)], app)
+    writeFileSync(join(app, "main.mjs"), `
+import { Effect } from "effect"
+import { Sns, WechatConfig, WechatError, BasicToken, JsSdk, MiniProgram } from "effect-wechat"
+import { Replay, Recorder } from "effect-wechat/testing"
+const url = await Effect.runPromise(Sns.authorizeUrl({ redirectUri: "https://e.com/cb", scope: "snsapi_base", state: "s" }).pipe(
+  Effect.provide(WechatConfig.layer({ appId: "wx1", appSecret: "s" }))))
+console.log(JSON.stringify({
+  url,
+  modules: [typeof BasicToken.fetch, typeof JsSdk.sign, typeof MiniProgram.code2Session, typeof WechatError.fromErrcode, typeof Replay.layer, typeof Recorder.layer]
+}))
+`)
+    const out = JSON.parse(execFileSync("node", ["main.mjs"], { cwd: app, encoding: "utf8" }))
+    expect(out.url).toBe("https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx1&redirect_uri=https%3A%2F%2Fe.com%2Fcb&response_type=code&scope=snsapi_base&state=s#wechat_redirect")
+    expect(out.modules).toEqual(Array(6).fill("function"))
+    // the tarball ships compiled code and types, not tests
+    const listing = execFileSync("tar", ["-tzf", join(dir, tarball!)], { encoding: "utf8" })
+    expect(listing).toContain("package/dist/index.js")
+    expect(listing).toContain("package/dist/testing/index.d.ts")
+    expect(listing).not.toContain("package/test/")
+  }, 240_000)
+})

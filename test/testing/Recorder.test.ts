@@ -1,0 +1,65 @@
+import { FetchHttpClient } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Redacted } from "effect"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { BasicToken, Sns, WechatConfig } from "../../src/index.js"
+import { Recorder, Replay } from "../../src/testing/index.js"
+
+const SECRET = "RECORDER-SENTINEL-SECRET"
+const TOKEN = "RECORDER-SENTINEL-TOKEN"
+const REFRESH = "RECORDER-SENTINEL-REFRESH"
+
+const liveServer = Effect.acquireRelease(
+  Effect.async<{ url: string; close: () => void }>((resume) => {
+    const server = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/plain", "set-cookie": "x=1" })
+      if (req.url?.startsWith("/sns/oauth2/access_token")) {
+        res.end(JSON.stringify({ access_token: TOKEN, expires_in: 7200, refresh_token: REFRESH, openid: "OPENID", scope: "snsapi_base" }))
+      } else {
+        res.end(`{"errcode":40125,"errmsg":"invalid appsecret rid: 671b9ddb-6ce940c8-7d5bcaf9"}`)
+      }
+    })
+    server.listen(0, "127.0.0.1", () =>
+      resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() })))
+  }),
+  ({ close }) => Effect.sync(close)
+)
+
+describe("Recorder", () => {
+  it.scoped("writes a cassette with secrets masked, which Replay then answers from", () =>
+    Effect.gen(function*() {
+      const server = yield* liveServer
+      const path = join(mkdtempSync(join(tmpdir(), "rec-")), "login.json")
+      const app = WechatConfig.layer({ appId: "wx1", appSecret: Redacted.make(SECRET), apiBaseUrl: server.url })
+
+      const live = yield* Sns.exchangeCode("LIVE-CODE-123456").pipe(
+        Effect.provide(Layer.merge(Recorder.layer(path).pipe(Layer.provide(FetchHttpClient.layer)), app))
+      )
+      expect(Redacted.value(live.accessToken)).toBe(TOKEN)
+      const failed = yield* Effect.flip(BasicToken.fetch().pipe(
+        Effect.provide(Layer.merge(Recorder.layer(path + ".2").pipe(Layer.provide(FetchHttpClient.layer)), app))
+      ))
+      expect(failed._tag).toBe("AppMisconfigured")
+
+      const text = readFileSync(path, "utf8")
+      for (const s of [SECRET, TOKEN, REFRESH, "LIVE-CODE-123456"]) expect(text).not.toContain(s)
+      expect(readFileSync(path + ".2", "utf8")).not.toContain(SECRET)
+      const cassette = JSON.parse(text)
+      expect(cassette.interactions).toHaveLength(1)
+      expect(cassette.interactions[0].request).toEqual({
+        method: "GET",
+        path: "/sns/oauth2/access_token",
+        query: { appid: "wx1", secret: "<redacted>", code: "<redacted>", grant_type: "authorization_code" }
+      })
+      expect(cassette.interactions[0].response.headers).toEqual({ "content-type": "text/plain" })
+      expect(JSON.parse(cassette.interactions[0].response.body)).toMatchObject({ access_token: "<redacted>", refresh_token: "<redacted>", openid: "OPENID" })
+
+      const replayed = yield* Sns.exchangeCode("ANY-OTHER-CODE").pipe(Effect.provide(Layer.merge(Replay.layer(path), app)))
+      expect(replayed.openid).toBe("OPENID")
+      expect(replayed.scope).toEqual(["snsapi_base"])
+    }))
+})

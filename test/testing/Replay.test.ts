@@ -1,0 +1,63 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Layer, Redacted } from "effect"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { BasicToken, Sns, WechatConfig } from "../../src/index.js"
+import { Replay } from "../../src/testing/index.js"
+import { fixture } from "../helpers.js"
+
+const app = WechatConfig.layer({ appId: "wx1", appSecret: "app-secret-xyz" })
+
+describe("Replay", () => {
+  it.effect("answers matching interactions once each, in order", () =>
+    Effect.gen(function*() {
+      const first = yield* Sns.exchangeCode("CODE1")
+      expect(first.openid).toBe("OPENID")
+      const second = yield* Effect.flip(Sns.exchangeCode("CODE1"))
+      expect(second._tag).toBe("CodeAlreadyUsed")
+    }).pipe(Effect.provide(Layer.merge(
+      Replay.layer({
+        interactions: [
+          { request: { path: "/sns/oauth2/access_token", query: { code: "CODE1", secret: "*" } }, response: { body: fixture("sns_oauth2_access_token.success.json") } },
+          { request: { path: "/sns/oauth2/access_token", query: { code: "CODE1" } }, response: { body: fixture("sns_oauth2_access_token.err_40163.json") } }
+        ]
+      }),
+      app
+    ))))
+
+  it.effect("an unmatched request dies naming it, with secrets masked", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Sns.exchangeCode("CODE-NOT-RECORDED"))
+      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+      if (!Exit.isFailure(exit)) return
+      const defect = Cause.squash(exit.cause) as Replay.UnmatchedRequest
+      expect(defect._tag).toBe("UnmatchedRequest")
+      expect(defect.message).toContain("GET /sns/oauth2/access_token?appid=wx1&secret=<redacted>&code=<redacted>&grant_type=authorization_code")
+      expect(defect.message).toContain("unused: GET cgi-bin/token")
+      expect(defect.message).not.toContain("app-secret-xyz")
+      expect(defect.message).not.toContain("CODE-NOT-RECORDED")
+    }).pipe(Effect.provide(Layer.merge(
+      Replay.layer({ interactions: [{ request: { path: "cgi-bin/token" }, response: { body: "{}" } }] }),
+      app
+    ))))
+
+  it.effect("reads a cassette file and refuses a malformed one with CassetteError", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "replay-"))
+      const good = join(dir, "good.json")
+      writeFileSync(good, JSON.stringify({
+        interactions: [{ request: { path: "cgi-bin/token" }, response: { body: `{"access_token":"T","expires_in":7200}` }, repeat: true }]
+      }))
+      const token = yield* BasicToken.fetch().pipe(Effect.provide(Layer.merge(Replay.layer(good), app)))
+      expect(Redacted.value(token.accessToken)).toBe("T")
+
+      const bad = join(dir, "bad.json")
+      writeFileSync(bad, JSON.stringify({ interactions: [{ response: {} }] }))
+      const error = yield* Effect.flip(BasicToken.fetch().pipe(Effect.provide(Layer.merge(Replay.layer(bad), app))))
+      expect(error._tag).toBe("CassetteError")
+      expect(error.message).toContain(bad)
+      const missing = yield* Effect.flip(BasicToken.fetch().pipe(Effect.provide(Layer.merge(Replay.layer(join(dir, "nope.json")), app))))
+      expect(missing._tag).toBe("CassetteError")
+    }))
+})
