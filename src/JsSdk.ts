@@ -83,30 +83,29 @@ const NONCE = /^[A-Za-z0-9]{1,32}$/
  * @since 0.1.0
  * @category signing
  */
-export const sign = (params: {
+export const sign: (params: {
   readonly ticket: Secret
   readonly url: string
   readonly nonceStr?: string | undefined
   readonly timestamp?: number | undefined
-}): Effect.Effect<Signature, InvalidArgument, WechatConfig> =>
-  Effect.gen(function*() {
-    const config = yield* WechatConfig
-    const hash = params.url.indexOf("#")
-    const url = hash === -1 ? params.url : params.url.slice(0, hash)
-    if (!/^https?:\/\/[^/?#\s]+/i.test(url)) {
-      return yield* new InvalidArgument({ argument: "url", reason: "must be the page's absolute http(s) URL", action: "stop" })
-    }
-    const nonceStr = params.nonceStr ?? randomBytes(12).toString("base64").replace(/[^A-Za-z0-9]/g, "x")
-    if (!NONCE.test(nonceStr)) {
-      return yield* new InvalidArgument({ argument: "nonceStr", reason: "must be 1 to 32 characters of [A-Za-z0-9]", action: "stop" })
-    }
-    const timestamp = params.timestamp ?? Math.floor((yield* Clock.currentTimeMillis) / 1000)
-    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-      return yield* new InvalidArgument({ argument: "timestamp", reason: "must be whole seconds since the epoch", action: "stop" })
-    }
-    const ticket = Redacted.value(redact(params.ticket))
-    const signature = createHash("sha1")
-      .update(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`)
-      .digest("hex")
-    return { appId: config.appId, timestamp, nonceStr, signature }
-  })
+}) => Effect.Effect<Signature, InvalidArgument, WechatConfig> = Effect.fn("JsSdk.sign")(function*(params) {
+  const config = yield* WechatConfig
+  const hash = params.url.indexOf("#")
+  const url = hash === -1 ? params.url : params.url.slice(0, hash)
+  if (!/^https?:\/\/[^/?#\s]+/i.test(url)) {
+    return yield* new InvalidArgument({ argument: "url", reason: "must be the page's absolute http(s) URL", action: "stop" })
+  }
+  const nonceStr = params.nonceStr ?? randomBytes(12).toString("base64").replace(/[^A-Za-z0-9]/g, "x")
+  if (!NONCE.test(nonceStr)) {
+    return yield* new InvalidArgument({ argument: "nonceStr", reason: "must be 1 to 32 characters of [A-Za-z0-9]", action: "stop" })
+  }
+  const timestamp = params.timestamp ?? Math.floor((yield* Clock.currentTimeMillis) / 1000)
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+    return yield* new InvalidArgument({ argument: "timestamp", reason: "must be whole seconds since the epoch", action: "stop" })
+  }
+  const ticket = Redacted.value(redact(params.ticket))
+  const signature = createHash("sha1")
+    .update(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`)
+    .digest("hex")
+  return { appId: config.appId, timestamp, nonceStr, signature }
+})

@@ -151,15 +151,17 @@ export type Scope = "snsapi_base" | "snsapi_userinfo"
  * @since 0.1.0
  * @category urls
  */
-export const authorizeUrl = (params: {
+export const authorizeUrl: (params: {
   readonly redirectUri: string
   readonly scope: Scope
   readonly state?: string | undefined
   readonly forcePopup?: boolean | undefined
-}): Effect.Effect<string, InvalidArgument, WechatConfig> =>
-  params.scope !== "snsapi_base" && params.scope !== "snsapi_userinfo"
-    ? Effect.fail(invalid("scope", "must be snsapi_base or snsapi_userinfo"))
-    : consentUrl("oauth2/authorize", params, params.forcePopup === undefined ? "" : `&forcePopup=${params.forcePopup}`)
+}) => Effect.Effect<string, InvalidArgument, WechatConfig> = Effect.fn("Sns.authorizeUrl")(function*(params) {
+  if (params.scope !== "snsapi_base" && params.scope !== "snsapi_userinfo") {
+    return yield* invalid("scope", "must be snsapi_base or snsapi_userinfo")
+  }
+  return yield* consentUrl("oauth2/authorize", params, params.forcePopup === undefined ? "" : `&forcePopup=${params.forcePopup}`)
+})
 
 /**
  * The website-app QR login URL (`connect/qrconnect`, scope `snsapi_login`), for PC
@@ -168,14 +170,16 @@ export const authorizeUrl = (params: {
  * @since 0.1.0
  * @category urls
  */
-export const qrConnectUrl = (params: {
+export const qrConnectUrl: (params: {
   readonly redirectUri: string
   readonly state?: string | undefined
   readonly lang?: "cn" | "en" | undefined
-}): Effect.Effect<string, InvalidArgument, WechatConfig> =>
-  params.lang !== undefined && params.lang !== "cn" && params.lang !== "en"
-    ? Effect.fail(invalid("lang", "must be cn or en"))
-    : consentUrl("qrconnect", { ...params, scope: "snsapi_login" }, params.lang === undefined ? "" : `&lang=${params.lang}`)
+}) => Effect.Effect<string, InvalidArgument, WechatConfig> = Effect.fn("Sns.qrConnectUrl")(function*(params) {
+  if (params.lang !== undefined && params.lang !== "cn" && params.lang !== "en") {
+    return yield* invalid("lang", "must be cn or en")
+  }
+  return yield* consentUrl("qrconnect", { ...params, scope: "snsapi_login" }, params.lang === undefined ? "" : `&lang=${params.lang}`)
+})
 
 const nonEmpty = (argument: string, value: string) =>
   value.trim() === "" ? Effect.fail(invalid(argument, "must not be empty")) : Effect.void
