@@ -16,3 +16,11 @@ export * as Recorder from "./Recorder.js"
  * @since 0.1.0
  */
 export * as Replay from "./Replay.js"
+
+/**
+ * The fake's tag is the entry point itself (`yield* FakeWechat`, `FakeWechat.layer(...)`),
+ * so it is exported as the class rather than as a namespace.
+ *
+ * @since 0.1.0
+ */
+export { FakeWechat, FakeWechatError } from "./FakeWechat.js"

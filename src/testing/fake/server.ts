@@ -1,0 +1,87 @@
+/**
+ * The fake as a real HTTP server on loopback (plain `node:http`, no extra dependency).
+ * @internal
+ */
+import { Effect, Exit, Runtime, Scope } from "effect"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { handleConsent } from "./consent.js"
+import type { Emulator } from "./emulator.js"
+import { FakeWechatError, type FakeRequest, type FakeResponse } from "./model.js"
+import { handleControl } from "./control.js"
+
+const readBody = (req: IncomingMessage) =>
+  Effect.async<string>((resume) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
+    req.on("error", () => resume(Effect.succeed("")))
+  })
+
+const respond = (res: ServerResponse, response: FakeResponse) => {
+  if (response._tag === "Reset") {
+    res.socket?.destroy()
+    return
+  }
+  const body = Buffer.from(response.body, "utf8")
+  res.writeHead(response.status, { ...response.headers, "content-length": String(body.length) })
+  res.end(body)
+}
+
+export interface Address {
+  readonly host: string
+  readonly port: number
+  /** `http://host:port`: use it as both `apiBaseUrl` and `openBaseUrl`. */
+  readonly url: string
+}
+
+/** Serves the emulator (API, consent pages, control API) until the scope closes. */
+export const serve = (
+  emulator: Emulator,
+  options: { readonly port?: number | undefined; readonly host?: string | undefined }
+): Effect.Effect<Address, FakeWechatError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const runtime = yield* Effect.runtime<never>()
+    const run = Runtime.runFork(runtime)
+    const host = options.host ?? "127.0.0.1"
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://fake")
+      const query: Record<string, string> = {}
+      url.searchParams.forEach((v, k) => {
+        query[k] = v
+      })
+      const fiber = run(
+        readBody(req).pipe(
+          Effect.flatMap((body) => {
+            const request: FakeRequest = {
+              method: req.method ?? "GET",
+              path: url.pathname,
+              query,
+              body,
+              ip: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "")
+            }
+            return handleControl(emulator, request) ?? handleConsent(emulator, request) ?? emulator.handle(request)
+          })
+        )
+      )
+      fiber.addObserver((exit) => {
+        if (Exit.isSuccess(exit)) respond(res, exit.value)
+        else res.socket?.destroy()
+      })
+    })
+    const address = yield* Effect.acquireRelease(
+      Effect.async<Address, FakeWechatError>((resume) => {
+        server.once("error", (e) => resume(Effect.fail(new FakeWechatError({ reason: `cannot listen on ${host}:${options.port ?? 0}: ${e.message}` }))))
+        server.listen(options.port ?? 0, host, () => {
+          const port = (server.address() as AddressInfo).port
+          resume(Effect.succeed({ host, port, url: `http://${host.includes(":") ? `[${host}]` : host}:${port}` }))
+        })
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+    )
+    return address
+  })

@@ -1,0 +1,13 @@
+import { Layer } from "effect"
+import { WechatConfig } from "../../src/index.js"
+import { FakeWechat } from "../../src/testing/index.js"
+
+export const BOUND = { appId: "wxbound", appSecret: "bound-secret-0001", authorizedDomains: ["example.com"], openPlatform: true }
+export const PLAIN = { appId: "wxplain", appSecret: "plain-secret-0002", authorizedDomains: ["example.com"] }
+
+/** The fake with two apps, and the client configured for one of them. */
+export const fakeFor = (app: { appId: string; appSecret: string } = BOUND, options: FakeWechat.Options = {}) =>
+  Layer.merge(
+    FakeWechat.layer({ apps: [BOUND, PLAIN], ...options }),
+    WechatConfig.layer({ appId: app.appId, appSecret: app.appSecret })
+  )
