@@ -162,8 +162,6 @@ export interface ServeOptions {
   readonly host?: string | undefined
 }
 
-const FAULTS = new Set(["latency", "reset", "status", "empty", "truncated", "errcode", "busy", "rateLimit", "controlChars"])
-
 /**
  * Builds a fake WeChat with its control service.
  *
@@ -188,12 +186,12 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
           ? Effect.map(user(userId), (u) => emulator.openidOf(appId, u))
           : Effect.fail(new FakeWechatError({ reason: `unknown app ${appId}` })),
       callCount: (endpoint) => Effect.sync(() => emulator.callCount(endpoint)),
-      inject: (endpoint, fault) =>
-        !FAULTS.has(fault.fault)
-          ? Effect.fail(new FakeWechatError({ reason: `unknown fault ${String(fault.fault)}` }))
-          : fault.probability !== undefined && !(fault.probability >= 0 && fault.probability <= 1)
-          ? Effect.fail(new FakeWechatError({ reason: "probability must be between 0 and 1" }))
-          : Effect.sync(() => emulator.inject(endpoint, fault)),
+      inject: (endpoint, fault) => {
+        const problem = Emulator.checkFault(fault)
+        return problem === undefined
+          ? Effect.sync(() => emulator.inject(endpoint, fault))
+          : Effect.fail(new FakeWechatError({ reason: problem }))
+      },
       clearFaults: Effect.sync(() => emulator.clearFaults()),
       setCallerIp: (ip) =>
         Effect.sync(() => {

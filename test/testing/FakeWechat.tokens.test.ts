@@ -1,6 +1,6 @@
 import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Schema, TestClock } from "effect"
+import { Effect, Layer, Redacted, TestClock } from "effect"
 import { BasicToken, JsSdk, Sns, WechatConfig, WechatDecode, WechatHttp } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 import { BOUND, fakeFor } from "./fakeSetup.js"

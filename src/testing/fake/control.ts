@@ -12,7 +12,7 @@
  * @internal
  */
 import { Effect } from "effect"
-import type { Emulator } from "./emulator.js"
+import { Emulator } from "./emulator.js"
 import type { AppInput, FakeRequest, FakeResponse, Fault, FaultSchedule, UserInput } from "./model.js"
 
 const reply = (status: number, value: unknown): FakeResponse => ({
@@ -69,9 +69,14 @@ export const handleControl = (emulator: Emulator, request: FakeRequest): Effect.
       return Effect.succeed(reply(200, { endpoint, count: emulator.callCount(endpoint) }))
     }
     case "POST faults":
-      if (!str("endpoint") || !str("fault")) return Effect.succeed(reply(400, { error: "endpoint and fault are required" }))
-      emulator.inject(str("endpoint"), body as unknown as Fault & FaultSchedule)
+    {
+      if (!str("endpoint")) return Effect.succeed(reply(400, { error: "endpoint is required" }))
+      const fault = body as unknown as Fault & FaultSchedule
+      const problem = Emulator.checkFault(fault)
+      if (problem !== undefined) return Effect.succeed(reply(400, { error: problem }))
+      emulator.inject(str("endpoint"), fault)
       return Effect.succeed(reply(200, { ok: true }))
+    }
     default:
       return Effect.succeed(reply(404, { error: `no control route ${route}` }))
   }

@@ -98,6 +98,18 @@ const ipv4ToInt = (ip: string): number | undefined => {
   return n
 }
 
+const FAULTS: ReadonlySet<string> = new Set([
+  "latency",
+  "reset",
+  "status",
+  "empty",
+  "truncated",
+  "errcode",
+  "busy",
+  "rateLimit",
+  "controlChars"
+])
+
 /** Whether `ip` is in a whitelist of single IPs and IPv4 CIDR blocks. */
 export const ipAllowed = (ip: string, whitelist: ReadonlyArray<string>): boolean => {
   const plain = ip.replace(/^::ffff:/, "")
@@ -209,6 +221,17 @@ export class Emulator {
 
   callCount(endpoint: string): number {
     return this.calls.get(endpoint.replace(/^\/+/, "")) ?? 0
+  }
+
+  /** Why a fault cannot be injected, or `undefined` when it can. */
+  static checkFault(fault: Fault & FaultSchedule): string | undefined {
+    if (!FAULTS.has(fault.fault)) return `unknown fault ${String(fault.fault)}`
+    if (fault.probability !== undefined && !(fault.probability >= 0 && fault.probability <= 1)) {
+      return "probability must be between 0 and 1"
+    }
+    if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times >= 0)) return "times must be a whole number"
+    if (fault.fault === "latency" && !(fault.millis >= 0)) return "latency needs millis >= 0"
+    return undefined
   }
 
   inject(endpoint: string, fault: Fault & FaultSchedule): void {
