@@ -2,7 +2,7 @@
  * The published package works from plain Node: `npm pack`, install the tarball into an
  * empty folder, import both entry points.
  */
-import { execFileSync } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -14,7 +14,7 @@ const npm = (args: Array<string>, cwd: string) =>
   execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_loglevel: "error" } })
 
 describe("npm package", () => {
-  it("packs, installs into an empty folder and imports from plain Node", () => {
+  it("packs, installs into an empty folder, imports from plain Node and runs the bin", async () => {
     const dir = mkdtempSync(join(tmpdir(), "effect-wechat-pack-"))
     npm(["pack", "--pack-destination", dir], root)
     const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))
@@ -37,6 +37,26 @@ console.log(JSON.stringify({
     const out = JSON.parse(execFileSync("node", ["main.mjs"], { cwd: app, encoding: "utf8" }))
     expect(out.url).toBe("https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx1&redirect_uri=https%3A%2F%2Fe.com%2Fcb&response_type=code&scope=snsapi_base&state=s#wechat_redirect")
     expect(out.modules).toEqual(Array(6).fill("function"))
+    // the bin runs the fake standalone
+    const fake = spawn("npx", ["effect-wechat-fake", "--port", "0"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] })
+    try {
+      const banner = await new Promise<string>((resolve, reject) => {
+        let out = ""
+        fake.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString()
+          if (out.includes("Ctrl-C to stop.")) resolve(out)
+        })
+        fake.on("exit", (code) => reject(new Error(`effect-wechat-fake exited with ${code}: ${out}`)))
+      })
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!
+      expect(banner).toContain("appId=wxfake0000demo0001")
+      const state = await (await fetch(`${url}/__fake/state`)).json()
+      expect(state.users.map((u: { id: string }) => u.id)).toEqual(["alice", "bob", "snap"])
+      const token = await (await fetch(`${url}/cgi-bin/token?grant_type=client_credential&appid=wxfake0000demo0001&secret=fake-demo-secret-0123456789abcdef`)).json()
+      expect(token.expires_in).toBe(7200)
+    } finally {
+      fake.kill("SIGTERM")
+    }
     // the tarball ships compiled code and types, not tests
     const listing = execFileSync("tar", ["-tzf", join(dir, tarball!)], { encoding: "utf8" })
     expect(listing).toContain("package/dist/index.js")
