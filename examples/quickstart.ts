@@ -5,7 +5,7 @@
  */
 import { Console, Effect, Layer, Option } from "effect"
 import { fileURLToPath } from "node:url"
-import { Sns, WechatConfig } from "effect-wechat"
+import { Sns, TokenStore, WechatConfig } from "effect-wechat"
 import { Replay } from "effect-wechat/testing"
 
 const CODE = "0819ffGa1N2GzH0D6vJa1oQ6Qc19ffGf"
@@ -27,8 +27,11 @@ const program = Effect.gen(function*() {
   const authorize = yield* Sns.authorizeUrl({ redirectUri: "https://example.com/wechat/callback", scope: "snsapi_userinfo", state: "xyz123" })
   yield* Console.log(`1. send the user to: ${authorize}`)
   yield* Console.log(`2. ${yield* login(CODE)}`)
-  yield* Console.log(`3. ${yield* login(CODE)}`)
-  yield* Console.log(`4. ${yield* login("expired-code-from-yesterday")}`)
+  // WeChat delivers the callback again: exchangeCode is idempotent, no second request
+  yield* Console.log(`3. same code again: ${yield* login(CODE)}`)
+  // another server instance that does not share the TokenStore (use Redis to share it)
+  yield* Console.log(`4. same code on another instance: ${yield* login(CODE).pipe(Effect.provide(TokenStore.layerMemory))}`)
+  yield* Console.log(`5. ${yield* login("expired-code-from-yesterday")}`)
 })
 
 const WechatLive = Layer.mergeAll(

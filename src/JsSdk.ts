@@ -4,12 +4,16 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Redacted, Schema } from "effect"
+import type { HttpClient } from "@effect/platform"
+import { Clock, Context, Duration, Effect, Layer, Redacted, Schema, type Scope } from "effect"
 import { createHash, randomBytes } from "node:crypto"
+import * as AccessTokenProvider from "./AccessTokenProvider.js"
+import * as Credential from "./internal/credential.js"
 import { SecretString, Seconds, wire } from "./internal/schemas.js"
+import * as TokenStore from "./TokenStore.js"
 import { decoder } from "./WechatDecode.js"
 import { redact, type Secret, WechatConfig } from "./WechatConfig.js"
-import { InvalidArgument } from "./WechatError.js"
+import { InvalidArgument, type WechatError } from "./WechatError.js"
 import { execute } from "./WechatHttp.js"
 
 /**
@@ -108,4 +112,91 @@ export const sign: (params: {
     .update(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`)
     .digest("hex")
   return { appId: config.appId, timestamp, nonceStr, signature }
+})
+
+/**
+ * A cached JS-SDK ticket.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TicketService {
+  /** The current ticket (fetched with the provider's basic token if needed). */
+  readonly get: Effect.Effect<Redacted.Redacted<string>, WechatError | TokenStore.TokenStoreError>
+  /** Forgets a ticket, unless another caller already replaced it. */
+  readonly invalidate: (ticket: Redacted.Redacted<string>) => Effect.Effect<void, TokenStore.TokenStoreError>
+}
+
+/**
+ * The JS-SDK ticket cache: like `AccessTokenProvider`, cached with its expiry in the
+ * `TokenStore`, refreshed ahead of time, one fetch at a time. WeChat limits `getticket`
+ * calls severely, so never fetch a ticket per page view.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class TicketProvider extends Context.Tag("effect-wechat/JsSdk/TicketProvider")<TicketProvider, TicketService>() {}
+
+/**
+ * Builds the ticket cache; tickets are fetched through the `AccessTokenProvider` (so a
+ * stale token is refreshed once and the fetch retried once).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeTicketProvider = (options: {
+  readonly type?: "jsapi" | "wx_card" | undefined
+  /** Refresh this long before expiry; default 10 minutes (WeChat always says 7200 s). */
+  readonly refreshMargin?: Duration.DurationInput | undefined
+} = {}): Effect.Effect<
+  TicketService,
+  never,
+  AccessTokenProvider.AccessTokenProvider | HttpClient.HttpClient | WechatConfig | Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const config = yield* WechatConfig
+    const store = yield* TokenStore.TokenStore
+    const provider = yield* AccessTokenProvider.AccessTokenProvider
+    const context = yield* Effect.context<HttpClient.HttpClient | WechatConfig>()
+    const type = options.type ?? "jsapi"
+    const credential = yield* Credential.make({
+      store,
+      key: TokenStore.key(config.appId, `ticket:${type}`),
+      schema: JsSdkTicket,
+      secretOf: (t) => Redacted.value(t.ticket),
+      expiresInOf: (t) => t.expiresIn,
+      fetch: provider.use((accessToken) => getTicket({ accessToken, type })).pipe(Effect.provide(context)),
+      refreshMargin: Duration.decode(options.refreshMargin ?? "10 minutes"),
+      lockTtl: Duration.seconds(10)
+    })
+    return {
+      get: Effect.map(credential.get, (t) => t.ticket),
+      invalidate: (ticket) => credential.invalidate(new JsSdkTicket({ ticket, expiresIn: 0 }))
+    }
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTicketProvider = (options: Parameters<typeof makeTicketProvider>[0] = {}): Layer.Layer<
+  TicketProvider,
+  never,
+  AccessTokenProvider.AccessTokenProvider | HttpClient.HttpClient | WechatConfig
+> => Layer.scoped(TicketProvider, makeTicketProvider(options))
+
+/**
+ * Signs a page for `wx.config` with the cached ticket: what a `/jssdk-config?url=…`
+ * endpoint returns.
+ *
+ * @since 0.1.0
+ * @category signing
+ */
+export const signPage: (url: string) => Effect.Effect<
+  Signature,
+  InvalidArgument | WechatError | TokenStore.TokenStoreError,
+  TicketProvider | WechatConfig
+> = Effect.fn("JsSdk.signPage")(function*(url: string) {
+  const ticket = yield* Effect.flatMap(TicketProvider, (p) => p.get)
+  return yield* sign({ ticket, url })
 })

@@ -3,7 +3,9 @@
  *
  * @since 0.1.0
  */
+import type { HttpClient } from "@effect/platform"
 import { Effect, Redacted, Schema } from "effect"
+import { exchangeOnce } from "./internal/exchangeOnce.js"
 import { OptionalId, SecretString, wire } from "./internal/schemas.js"
 import { decoder } from "./WechatDecode.js"
 import { WechatConfig } from "./WechatConfig.js"
@@ -26,8 +28,9 @@ export class MiniProgramSession extends Schema.Class<MiniProgramSession>("effect
 const decodeSession = decoder(MiniProgramSession)
 
 /**
- * Exchanges a `wx.login` code (single-use, 5 minutes) for a session. Fails with
- * `InvalidCode`, `CodeAlreadyUsed`, `CodeBlocked` (risk control), `RateLimited`, …
+ * Exchanges a `wx.login` code (single-use, 5 minutes) for a session. Idempotent like
+ * `Sns.exchangeCode`: duplicate calls with the same code share one request and result.
+ * Fails with `InvalidCode`, `CodeAlreadyUsed`, `CodeBlocked` (risk control), `RateLimited`, …
  *
  * @since 0.1.0
  * @category endpoints
@@ -37,9 +40,10 @@ export const code2Session = Effect.fn("MiniProgram.code2Session")(function*(jsCo
     return yield* new InvalidArgument({ argument: "jsCode", reason: "must not be empty", action: "stop" })
   }
   const config = yield* WechatConfig
-  return yield* execute({
+  const exchange = execute({
     endpoint: "sns/jscode2session",
     method: "GET",
     query: { appid: config.appId, secret: config.appSecret, js_code: Redacted.make(jsCode), grant_type: "authorization_code" }
-  }, decodeSession)
+  }, decodeSession).pipe(Effect.provide(yield* Effect.context<HttpClient.HttpClient | WechatConfig>()))
+  return yield* exchangeOnce("jscode", jsCode, MiniProgramSession, exchange)
 })

@@ -9,7 +9,9 @@
  *
  * @since 0.1.0
  */
+import type { HttpClient } from "@effect/platform"
 import { Effect, Redacted, Schema } from "effect"
+import { exchangeOnce } from "./internal/exchangeOnce.js"
 import { OptionalId, SecretString, Seconds, wire } from "./internal/schemas.js"
 import { decoder } from "./WechatDecode.js"
 import { type Lang, redact, type Secret, WechatConfig } from "./WechatConfig.js"
@@ -188,9 +190,14 @@ const nonEmptySecret = (argument: string, value: Secret) =>
   nonEmpty(argument, Redacted.isRedacted(value) ? Redacted.value(value) : value)
 
 /**
- * Exchanges the callback's `code` for a web token (`sns/oauth2/access_token`). A code is
- * single-use and lives 5 minutes (10 for QR login); a second exchange fails with
- * `CodeAlreadyUsed`. Never retried after the request may have reached WeChat.
+ * Exchanges the callback's `code` for a web token (`sns/oauth2/access_token`).
+ *
+ * A code is single-use and lives 5 minutes (10 for QR login), and WeChat sometimes
+ * delivers the callback twice. So this is idempotent: concurrent or repeated calls with
+ * the same code make one request and all get the same token, for 5 minutes, in this process
+ * and (with a shared `TokenStore`, e.g. Redis) across processes. `CodeAlreadyUsed` and
+ * `InvalidCode` are kept 10 seconds; other failures are not kept. Never retried after the
+ * request may have reached WeChat.
  *
  * @since 0.1.0
  * @category endpoints
@@ -198,11 +205,12 @@ const nonEmptySecret = (argument: string, value: Secret) =>
 export const exchangeCode = Effect.fn("Sns.exchangeCode")(function*(code: string) {
   yield* nonEmpty("code", code)
   const config = yield* WechatConfig
-  return yield* execute({
+  const exchange = execute({
     endpoint: "sns/oauth2/access_token",
     method: "GET",
     query: { appid: config.appId, secret: config.appSecret, code: Redacted.make(code), grant_type: "authorization_code" }
-  }, decodeToken)
+  }, decodeToken).pipe(Effect.provide(yield* Effect.context<HttpClient.HttpClient | WechatConfig>()))
+  return yield* exchangeOnce("code", code, SnsToken, exchange)
 })
 
 /**

@@ -41,3 +41,13 @@ export * as WechatError from "./WechatError.js"
  * @since 0.1.0
  */
 export * as WechatHttp from "./WechatHttp.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as AccessTokenProvider from "./AccessTokenProvider.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TokenStore from "./TokenStore.js"

@@ -6,7 +6,7 @@ import { RequestError } from "@effect/platform/HttpClientError"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Inspectable, Layer, Logger, Redacted } from "effect"
 import { inspect } from "node:util"
-import { BasicToken, JsSdk, MiniProgram, Sns, WechatConfig } from "../src/index.js"
+import { BasicToken, JsSdk, MiniProgram, Sns, TokenStore, WechatConfig } from "../src/index.js"
 import { Replay } from "../src/testing/index.js"
 import { recordingTracer } from "./helpers.js"
 
@@ -78,7 +78,7 @@ const exploding = Layer.succeed(
     ))
 )
 
-const config = WechatConfig.layer({ appId: "wx1", appSecret: Redacted.make(S.appSecret) })
+const config = Layer.merge(WechatConfig.layer({ appId: "wx1", appSecret: Redacted.make(S.appSecret) }), TokenStore.layerMemory)
 
 const calls = () => [
   Sns.exchangeCode(S.code),

@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Redacted, TestClock } from "effect"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { BasicToken, Sns, WechatConfig } from "../src/index.js"
+import { BasicToken, Sns, TokenStore, WechatConfig } from "../src/index.js"
 import { Replay } from "../src/testing/index.js"
 import { fixture } from "./helpers.js"
 
@@ -41,8 +41,9 @@ describe("failover", () => {
       const port = yield* refusedPort
       const fallback = yield* serve(fixture("cgi_bin_token.success.json"))
       const token = yield* BasicToken.fetch().pipe(
-        Effect.provide(Layer.merge(
+        Effect.provide(Layer.mergeAll(
           FetchHttpClient.layer,
+          TokenStore.layerMemory,
           WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl: `http://127.0.0.1:${port}`, fallbackApiBaseUrls: [fallback.url] })
         ))
       )
@@ -56,8 +57,9 @@ describe("failover", () => {
       const primary = yield* serve(fixture("sns_oauth2_access_token.err_40163.json"))
       const fallback = yield* serve(fixture("sns_oauth2_access_token.success.json"))
       const error = yield* Sns.exchangeCode("C").pipe(
-        Effect.provide(Layer.merge(
+        Effect.provide(Layer.mergeAll(
           FetchHttpClient.layer,
+          TokenStore.layerMemory,
           WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl: primary.url, fallbackApiBaseUrls: [fallback.url] })
         )),
         Effect.flip
@@ -72,8 +74,9 @@ describe("failover", () => {
       const a = yield* refusedPort
       const b = yield* refusedPort
       const error = yield* Sns.exchangeCode("C").pipe(
-        Effect.provide(Layer.merge(
+        Effect.provide(Layer.mergeAll(
           FetchHttpClient.layer,
+          TokenStore.layerMemory,
           WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl: `http://127.0.0.1:${a}`, fallbackApiBaseUrls: [`http://127.0.0.1:${b}`] })
         )),
         Effect.flip
@@ -91,7 +94,8 @@ describe("timeout", () => {
   it.effect("a request with no answer fails with a timeout after the configured duration", () =>
     Effect.gen(function*() {
       const fiber = yield* BasicToken.fetch().pipe(
-        Effect.provide(Layer.merge(
+        Effect.provide(Layer.mergeAll(
+          TokenStore.layerMemory,
           Replay.layer({ interactions: [{ request: { path: "cgi-bin/token" }, response: { body: "{}", delayMillis: 60_000 } }] }),
           WechatConfig.layer({ appId: "wx1", appSecret: "s", timeout: "3 seconds" })
         )),
@@ -111,7 +115,8 @@ describe("timeout", () => {
   it.effect("a timeout does not fail over (the request may have reached WeChat)", () =>
     Effect.gen(function*() {
       const fiber = yield* Sns.exchangeCode("C").pipe(
-        Effect.provide(Layer.merge(
+        Effect.provide(Layer.mergeAll(
+          TokenStore.layerMemory,
           Replay.layer({ interactions: [{ request: { path: "sns/oauth2/access_token" }, response: { body: fixture("sns_oauth2_access_token.success.json"), delayMillis: 10_000 } }] }),
           WechatConfig.layer({ appId: "wx1", appSecret: "s" })
         )),

@@ -12,7 +12,8 @@ describe("examples/quickstart.ts", () => {
       "1. send the user to: https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx520c15f417810387&redirect_uri=https%3A%2F%2Fexample.com%2Fwechat%2Fcallback&response_type=code&scope=snsapi_userinfo&state=xyz123#wechat_redirect"
     )
     expect(lines[1]).toBe(`2. logged in: "小明\\u0007" (openid oRrdQt2LF0SpCODdV4KhLuEoPgwg, unionid oU5Yyt8X-WpQeBsNFS4HuvmDwEhs, scope snsapi_userinfo)`)
-    expect(lines[2]).toBe("3. duplicate callback (errcode 40163, rid 645ca8fe-448ccd42-1a78a4b0): show the session from the first one")
-    expect(lines[3]).toBe("4. invalid code (errcode 40029): redirect to the consent page again")
+    expect(lines[2]).toBe(`3. same code again: logged in: "小明\\u0007" (openid oRrdQt2LF0SpCODdV4KhLuEoPgwg, unionid oU5Yyt8X-WpQeBsNFS4HuvmDwEhs, scope snsapi_userinfo)`)
+    expect(lines[3]).toBe("4. same code on another instance: duplicate callback (errcode 40163, rid 645ca8fe-448ccd42-1a78a4b0): show the session from the first one")
+    expect(lines[4]).toBe("5. invalid code (errcode 40029): redirect to the consent page again")
   }, 60_000)
 })

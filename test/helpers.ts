@@ -2,7 +2,7 @@ import { HttpClient } from "@effect/platform"
 import { Effect, Layer, Redacted, Tracer } from "effect"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { WechatConfig } from "../src/index.js"
+import { TokenStore, WechatConfig } from "../src/index.js"
 import { Replay } from "../src/testing/index.js"
 
 export const fixturePath = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
@@ -13,13 +13,17 @@ export const fixture = (name: string): string => readFileSync(fixturePath(name),
 export const APP_ID = "wx520c15f417810387"
 export const APP_SECRET = "app-secret-SENTINEL-0001"
 
+/** The test app's config, with a fresh in-memory TokenStore (code results are cached per store). */
 export const config = (overrides: Partial<WechatConfig.Options> = {}) =>
-  WechatConfig.layer({
-    appId: APP_ID,
-    appSecret: Redacted.make(APP_SECRET),
-    apiBaseUrl: "https://api.weixin.qq.com",
-    ...overrides
-  })
+  Layer.merge(
+    WechatConfig.layer({
+      appId: APP_ID,
+      appSecret: Redacted.make(APP_SECRET),
+      apiBaseUrl: "https://api.weixin.qq.com",
+      ...overrides
+    }),
+    TokenStore.layerMemory
+  )
 
 /** One canned answer for every request to `path`. */
 export const answering = (

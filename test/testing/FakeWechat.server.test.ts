@@ -1,7 +1,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { BasicToken, Sns, WechatConfig } from "../../src/index.js"
+import { BasicToken, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 import { BOUND } from "./fakeSetup.js"
 
@@ -18,8 +18,13 @@ const withServer = <A, E>(f: (address: FakeWechat.Address) => Effect.Effect<A, E
 const fetchText = (url: string, init?: RequestInit) =>
   Effect.promise(() => fetch(url, { redirect: "manual", ...init }).then(async (r) => ({ status: r.status, location: r.headers.get("location"), type: r.headers.get("content-type"), text: await r.text() })))
 
+/** The client for the server; each use has its own TokenStore, like a separate process. */
 const config = (address: FakeWechat.Address, app = WEB) =>
-  Layer.merge(FetchHttpClient.layer, WechatConfig.layer({ appId: app.appId, appSecret: app.appSecret, apiBaseUrl: address.url, openBaseUrl: address.url }))
+  Layer.mergeAll(
+    FetchHttpClient.layer,
+    WechatConfig.layer({ appId: app.appId, appSecret: app.appSecret, apiBaseUrl: address.url, openBaseUrl: address.url }),
+    TokenStore.layerMemory
+  )
 
 describe("FakeWechat.serve", () => {
   it.effect("serves the API over real HTTP on loopback", () =>

@@ -6,7 +6,7 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { BasicToken, Sns, WechatConfig } from "../../src/index.js"
+import { BasicToken, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { Recorder, Replay } from "../../src/testing/index.js"
 
 const SECRET = "RECORDER-SENTINEL-SECRET"
@@ -34,7 +34,7 @@ describe("Recorder", () => {
     Effect.gen(function*() {
       const server = yield* liveServer
       const path = join(mkdtempSync(join(tmpdir(), "rec-")), "login.json")
-      const app = WechatConfig.layer({ appId: "wx1", appSecret: Redacted.make(SECRET), apiBaseUrl: server.url })
+      const app = Layer.merge(WechatConfig.layer({ appId: "wx1", appSecret: Redacted.make(SECRET), apiBaseUrl: server.url }), TokenStore.layerMemory)
 
       const live = yield* Sns.exchangeCode("LIVE-CODE-123456").pipe(
         Effect.provide(Layer.merge(Recorder.layer(path).pipe(Layer.provide(FetchHttpClient.layer)), app))

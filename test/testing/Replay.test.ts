@@ -3,19 +3,22 @@ import { Cause, Effect, Exit, Layer, Redacted } from "effect"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { BasicToken, Sns, WechatConfig } from "../../src/index.js"
+import { BasicToken, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { Replay } from "../../src/testing/index.js"
 import { fixture } from "../helpers.js"
 
-const app = WechatConfig.layer({ appId: "wx1", appSecret: "app-secret-xyz" })
+const app = Layer.merge(WechatConfig.layer({ appId: "wx1", appSecret: "app-secret-xyz" }), TokenStore.layerMemory)
 
 describe("Replay", () => {
   it.effect("answers matching interactions once each, in order", () =>
     Effect.gen(function*() {
       const first = yield* Sns.exchangeCode("CODE1")
       expect(first.openid).toBe("OPENID")
-      const second = yield* Effect.flip(Sns.exchangeCode("CODE1"))
+      // a second process (its own TokenStore) redeeming the same code gets the next answer
+      const second = yield* Effect.flip(Sns.exchangeCode("CODE1").pipe(Effect.provide(TokenStore.layerMemory)))
       expect(second._tag).toBe("CodeAlreadyUsed")
+      const third = yield* Effect.exit(Sns.exchangeCode("CODE1").pipe(Effect.provide(TokenStore.layerMemory)))
+      expect(third._tag).toBe("Failure")
     }).pipe(Effect.provide(Layer.merge(
       Replay.layer({
         interactions: [

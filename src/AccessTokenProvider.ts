@@ -1,0 +1,158 @@
+/**
+ * The app's basic access token, cached with its expiry, refreshed ahead of expiry, one
+ * fetch at a time per process and (with a shared `TokenStore`) one between processes.
+ *
+ * Two sources:
+ * - `stable` (default): `cgi-bin/stable_token` normal mode. Every caller gets the same
+ *   token, so processes cannot rotate each other out.
+ * - `classic`: `cgi-bin/token`. Each fetch rotates the token (the old one dies 5 minutes
+ *   later) and 2000 fetches a day are allowed, so it needs a shared store (Redis) between
+ *   processes; it refuses to start on a process-local store unless `singleProcess: true`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AccessTokenProvider, JsSdk } from "effect-wechat"
+ *
+ * // refreshes once and retries once if WeChat says the token is invalid
+ * const ticket = AccessTokenProvider.use((accessToken) => JsSdk.getTicket({ accessToken }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { HttpClient } from "@effect/platform"
+import { Context, Duration, Effect, Layer, Redacted, type Scope } from "effect"
+import * as BasicToken from "./BasicToken.js"
+import * as Credential from "./internal/credential.js"
+import * as TokenStore from "./TokenStore.js"
+import { WechatConfig } from "./WechatConfig.js"
+import { type AccessTokenInvalid, InvalidArgument, type WechatError } from "./WechatError.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** `stable` (default) or `classic`. */
+  readonly source?: "stable" | "classic" | undefined
+  /** Refresh this long before expiry; default 5 minutes (at most half the token's life). */
+  readonly refreshMargin?: Duration.DurationInput | undefined
+  /** With `classic` on a process-local store: promise that no other process fetches tokens. */
+  readonly singleProcess?: boolean | undefined
+  /** How long one process may hold the refresh lock; default 10 seconds. */
+  readonly lockTtl?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** The current token (fetching one if needed). */
+  readonly get: Effect.Effect<Redacted.Redacted<string>, WechatError | TokenStore.TokenStoreError>
+  /** Forgets `token` (here and in the store) unless another caller already replaced it. */
+  readonly invalidate: (token: Redacted.Redacted<string>) => Effect.Effect<void, TokenStore.TokenStoreError>
+  /**
+   * Runs `f` with the token; if `f` fails with `AccessTokenInvalid`, invalidates that token,
+   * gets a new one and runs `f` once more. A second failure reaches the caller.
+   */
+  readonly use: <A, E, R>(
+    f: (token: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | WechatError | TokenStore.TokenStoreError, R>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class AccessTokenProvider extends Context.Tag("effect-wechat/AccessTokenProvider")<AccessTokenProvider, Service>() {}
+
+const isAccessTokenInvalid = (e: unknown): e is AccessTokenInvalid =>
+  typeof e === "object" && e !== null && "_tag" in e && e._tag === "AccessTokenInvalid"
+
+/**
+ * Builds a provider for the configured app, with the `TokenStore` in context (in memory
+ * unless a store layer is provided).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<Service, InvalidArgument, HttpClient.HttpClient | WechatConfig | Scope.Scope> =>
+  Effect.gen(function*() {
+    const config = yield* WechatConfig
+    const store = yield* TokenStore.TokenStore
+    const source = options.source ?? "stable"
+    if (source === "classic" && !store.shared && options.singleProcess !== true) {
+      return yield* new InvalidArgument({
+        argument: "source",
+        reason: "classic (cgi-bin/token) rotates the token on every fetch: use a shared TokenStore (Redis) " +
+          "so processes fetch once between them, or pass singleProcess: true if this is the only process",
+        action: "fix-config"
+      })
+    }
+    const context = yield* Effect.context<HttpClient.HttpClient | WechatConfig>()
+    const fetch = (source === "classic" ? BasicToken.fetch() : BasicToken.fetchStable()).pipe(Effect.provide(context))
+    const credential = yield* Credential.make({
+      store,
+      key: TokenStore.key(config.appId, `access_token:${source}`),
+      schema: BasicToken.BasicAccessToken,
+      secretOf: (t) => Redacted.value(t.accessToken),
+      expiresInOf: (t) => t.expiresIn,
+      fetch,
+      refreshMargin: Duration.decode(options.refreshMargin ?? "5 minutes"),
+      lockTtl: Duration.decode(options.lockTtl ?? "10 seconds")
+    })
+    const get = Effect.map(credential.get, (t) => t.accessToken)
+    const invalidate = (token: Redacted.Redacted<string>) =>
+      credential.invalidate(new BasicToken.BasicAccessToken({ accessToken: token, expiresIn: 0 }))
+    const use = <A, E, R>(f: (token: Redacted.Redacted<string>) => Effect.Effect<A, E, R>) =>
+      Effect.flatMap(get, (token) =>
+        f(token).pipe(
+          Effect.catchIf(isAccessTokenInvalid, () =>
+            invalidate(token).pipe(
+              Effect.zipRight(get),
+              Effect.flatMap((fresh) => f(fresh))
+            ))
+        ))
+    return { get, invalidate, use } satisfies Service
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options = {}
+): Layer.Layer<AccessTokenProvider, InvalidArgument, HttpClient.HttpClient | WechatConfig> =>
+  Layer.scoped(AccessTokenProvider, make(options))
+
+/**
+ * The current token from the provider in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const get: Effect.Effect<Redacted.Redacted<string>, WechatError | TokenStore.TokenStoreError, AccessTokenProvider> =
+  Effect.flatMap(AccessTokenProvider, (p) => p.get)
+
+/**
+ * Runs `f` with the token, refreshing once and retrying once on `AccessTokenInvalid`.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const use = <A, E, R>(
+  f: (token: Redacted.Redacted<string>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | WechatError | TokenStore.TokenStoreError, R | AccessTokenProvider> =>
+  Effect.flatMap(AccessTokenProvider, (p) => p.use(f))
+
+/**
+ * Forgets a token that WeChat refused.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const invalidate = (token: Redacted.Redacted<string>): Effect.Effect<void, TokenStore.TokenStoreError, AccessTokenProvider> =>
+  Effect.flatMap(AccessTokenProvider, (p) => p.invalidate(token))
