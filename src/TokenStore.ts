@@ -38,15 +38,15 @@ export interface Service {
   readonly shared: boolean
   /** The value, or none when absent or expired. */
   readonly get: (key: string) => Effect.Effect<Option.Option<string>, TokenStoreError>
-  readonly set: (key: string, value: string, ttl: Duration.Duration) => Effect.Effect<void, TokenStoreError>
+  readonly set: (key: string, value: string, ttl: Duration.DurationInput) => Effect.Effect<void, TokenStoreError>
   /** Deletes the entry only if it still holds `expected`. */
   readonly compareAndDelete: (key: string, expected: string) => Effect.Effect<boolean, TokenStoreError>
   /** Takes the lock if free; returns the holder's token. The lock ends by itself after `ttl`. */
-  readonly acquireLock: (key: string, ttl: Duration.Duration) => Effect.Effect<Option.Option<string>, TokenStoreError>
+  readonly acquireLock: (key: string, ttl: Duration.DurationInput) => Effect.Effect<Option.Option<string>, TokenStoreError>
   /** Releases the lock if `token` still holds it. */
   readonly releaseLock: (key: string, token: string) => Effect.Effect<boolean, TokenStoreError>
   /** Extends the lock if `token` still holds it. */
-  readonly extendLock: (key: string, token: string, ttl: Duration.Duration) => Effect.Effect<boolean, TokenStoreError>
+  readonly extendLock: (key: string, token: string, ttl: Duration.DurationInput) => Effect.Effect<boolean, TokenStoreError>
 }
 
 /**
@@ -219,7 +219,7 @@ export const getTyped = <A, I>(store: Service, schema: Schema.Schema<A, I>, k: s
  * @since 0.1.0
  * @category typed access
  */
-export const setTyped = <A, I>(store: Service, schema: Schema.Schema<A, I>, k: string, value: A, ttl: Duration.Duration) =>
+export const setTyped = <A, I>(store: Service, schema: Schema.Schema<A, I>, k: string, value: A, ttl: Duration.DurationInput) =>
   Effect.flatMap(
     Schema.encode(Schema.parseJson(schema))(value).pipe(
       Effect.mapError((e) => new TokenStoreError({ operation: "encode", detail: e.message }))
