@@ -12,6 +12,7 @@ import { Duration, Effect, Either, Redacted } from "effect"
 import type { Decoder } from "./WechatDecode.js"
 import { WechatConfig } from "./WechatConfig.js"
 import { type WechatError, WechatTransportError } from "./WechatError.js"
+import * as WechatRetry from "./WechatRetry.js"
 
 /**
  * A parameter value: plain, or a secret that stays `Redacted` until the request is built.
@@ -179,11 +180,31 @@ export const execute = <A>(
   Effect.gen(function*() {
     const config = yield* WechatConfig
     const client = quiet(yield* HttpClient.HttpClient)
+    const policy = yield* WechatRetry.WechatRetry
     const secrets = [...secretsOf(request), Redacted.value(config.appSecret)]
     yield* Effect.annotateCurrentSpan("wechat.endpoint", request.endpoint)
+    const once = Effect.flatMap(send(client, config, request, secrets), (text) => decode(request.endpoint, text))
+    return yield* (policy === WechatRetry.none ? once : Effect.retry(once, policy))
+  }).pipe(
+    Effect.tapError((error) =>
+      Effect.annotateCurrentSpan({
+        "wechat.error": error._tag,
+        ...("errcode" in error ? { "wechat.errcode": error.errcode } : {}),
+        ...("rid" in error && error.rid !== undefined ? { "wechat.rid": error.rid } : {})
+      })
+    )
+  )
+
+/** Tries each host in turn while nothing could be sent; each attempt has the timeout. */
+const send = (
+  client: HttpClient.HttpClient,
+  config: WechatConfig["Type"],
+  request: Request,
+  secrets: ReadonlyArray<string>
+): Effect.Effect<string, WechatTransportError> =>
+  Effect.gen(function*() {
     const bases = [config.apiBaseUrl, ...config.fallbackApiBaseUrls]
-    let text: string | undefined
-    for (let i = 0; i < bases.length; i++) {
+    for (let i = 0; ; i++) {
       const result = yield* attempt(client, bases[i]!, request, secrets).pipe(
         Effect.timeoutFail({
           duration: config.timeout,
@@ -198,19 +219,7 @@ export const execute = <A>(
         }),
         Effect.either
       )
-      if (Either.isRight(result)) {
-        text = result.right
-        break
-      }
+      if (Either.isRight(result)) return result.right
       if (result.left.sent || i === bases.length - 1) return yield* result.left
     }
-    return yield* decode(request.endpoint, text ?? "")
-  }).pipe(
-    Effect.tapError((error) =>
-      Effect.annotateCurrentSpan({
-        "wechat.error": error._tag,
-        ...("errcode" in error ? { "wechat.errcode": error.errcode } : {}),
-        ...("rid" in error && error.rid !== undefined ? { "wechat.rid": error.rid } : {})
-      })
-    )
-  )
+  })

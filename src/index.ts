@@ -51,3 +51,8 @@ export * as AccessTokenProvider from "./AccessTokenProvider.js"
  * @since 0.1.0
  */
 export * as TokenStore from "./TokenStore.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as WechatRetry from "./WechatRetry.js"
