@@ -22,23 +22,24 @@ describe("npm package", () => {
     const app = join(dir, "app")
     execFileSync("mkdir", ["-p", app])
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", version: "1.0.0", type: "module", private: true }))
-    npm(["install", "--no-audit", "--no-fund", join(dir, tarball!)], app)
+    npm(["install", "--no-audit", "--no-fund", join(dir, tarball!), "ioredis@5"], app)
     writeFileSync(join(app, "main.mjs"), `
 import { Effect } from "effect"
 import { Sns, WechatConfig, WechatError, BasicToken, JsSdk, MiniProgram } from "effect-wechat"
-import { Replay, Recorder } from "effect-wechat/testing"
+import { Replay, Recorder, FakeWechat } from "effect-wechat/testing"
+import { RedisTokenStore } from "effect-wechat/redis"
 const url = await Effect.runPromise(Sns.authorizeUrl({ redirectUri: "https://e.com/cb", scope: "snsapi_base", state: "s" }).pipe(
   Effect.provide(WechatConfig.layer({ appId: "wx1", appSecret: "s" }))))
 console.log(JSON.stringify({
   url,
-  modules: [typeof BasicToken.fetch, typeof JsSdk.sign, typeof MiniProgram.code2Session, typeof WechatError.fromErrcode, typeof Replay.layer, typeof Recorder.layer]
+  modules: [typeof BasicToken.fetch, typeof JsSdk.sign, typeof MiniProgram.code2Session, typeof WechatError.fromErrcode, typeof Replay.layer, typeof Recorder.layer, typeof FakeWechat.layer, typeof RedisTokenStore.layer]
 }))
 `)
     const out = JSON.parse(execFileSync("node", ["main.mjs"], { cwd: app, encoding: "utf8" }))
     expect(out.url).toBe("https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx1&redirect_uri=https%3A%2F%2Fe.com%2Fcb&response_type=code&scope=snsapi_base&state=s#wechat_redirect")
-    expect(out.modules).toEqual(Array(6).fill("function"))
+    expect(out.modules).toEqual(Array(8).fill("function"))
     // the bin runs the fake standalone
-    const fake = spawn("npx", ["effect-wechat-fake", "--port", "0"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] })
+    const fake = spawn(join(app, "node_modules", ".bin", "effect-wechat-fake"), ["--port", "0"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] })
     try {
       const banner = await new Promise<string>((resolve, reject) => {
         let out = ""
@@ -55,7 +56,9 @@ console.log(JSON.stringify({
       const token = await (await fetch(`${url}/cgi-bin/token?grant_type=client_credential&appid=wxfake0000demo0001&secret=fake-demo-secret-0123456789abcdef`)).json()
       expect(token.expires_in).toBe(7200)
     } finally {
+      const exited = new Promise((resolve) => fake.once("exit", resolve))
       fake.kill("SIGTERM")
+      expect(await exited).toBe(0) // SIGTERM closes the server and exits cleanly
     }
     // the tarball ships compiled code and types, not tests
     const listing = execFileSync("tar", ["-tzf", join(dir, tarball!)], { encoding: "utf8" })

@@ -1,0 +1,121 @@
+/**
+ * A `TokenStore` in Redis, shared by every process that points at the same server: one
+ * token refresh between them (a `SET NX PX` lock with a random holder token, released
+ * and extended only by its holder, expiring by itself if the holder dies), and one code
+ * redemption. Entries expire with Redis TTLs.
+ *
+ * Every command is bounded by `timeout` and fails with `TokenStoreError` while Redis is
+ * unreachable (no queueing, no hang); the client reconnects in the background, so calls
+ * recover when Redis is back.
+ *
+ * Needs the `ioredis` package (an optional peer dependency).
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { AccessTokenProvider } from "effect-wechat"
+ * import { RedisTokenStore } from "effect-wechat/redis"
+ *
+ * const Tokens = AccessTokenProvider.layer({ source: "classic" }).pipe(
+ *   Layer.provide(RedisTokenStore.layer({ url: "redis://127.0.0.1:6379" }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Duration, Effect, Layer, Option, type Scope } from "effect"
+import { Redis, type RedisOptions } from "ioredis"
+import * as TokenStore from "../TokenStore.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** `redis://[:password@]host:port[/db]`; default `redis://127.0.0.1:6379`. Ignored with `client`. */
+  readonly url?: string | undefined
+  /** Your own ioredis client (not closed by the store). */
+  readonly client?: Redis | undefined
+  /** Bound on every command and on connecting; default 2 seconds. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Extra ioredis options for the client the store creates. */
+  readonly redisOptions?: RedisOptions | undefined
+}
+
+const CAS_DELETE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`
+const CAS_PEXPIRE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`
+
+const describeError = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+/** Redis URLs may carry a password: show only host and port. */
+const safeUrl = (url: string) => url.replace(/\/\/[^@/]*@/, "//<redacted>@")
+
+/**
+ * A store on a Redis server, for the scope's lifetime.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<TokenStore.Service, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const timeout = Duration.decode(options.timeout ?? "2 seconds")
+    const ms = Duration.toMillis(timeout)
+    const url = options.url ?? "redis://127.0.0.1:6379"
+    const client = options.client ?? (yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        new Redis(url, {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          commandTimeout: ms,
+          connectTimeout: ms,
+          retryStrategy: (times) => Math.min(50 * times, 1000),
+          ...options.redisOptions
+        })
+      ),
+      (c) => Effect.promise(() => c.quit().catch(() => c.disconnect()))
+    ))
+    if (options.client === undefined) {
+      client.on("error", () => {}) // failures surface on commands, as TokenStoreError
+      // wait for the first connection (bounded); if Redis is down, commands fail typed until it is up
+      yield* Effect.promise(() => client.connect().catch(() => undefined)).pipe(Effect.timeout(timeout), Effect.ignore)
+    }
+    const run = <A>(operation: string, f: () => Promise<A>): Effect.Effect<A, TokenStore.TokenStoreError> =>
+      Effect.tryPromise({
+        try: f,
+        catch: (e) => new TokenStore.TokenStoreError({ operation, detail: `redis ${safeUrl(url)}: ${describeError(e)}` })
+      }).pipe(
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () => new TokenStore.TokenStoreError({ operation, detail: `redis ${safeUrl(url)}: no answer within ${Duration.format(timeout)}` })
+        })
+      )
+    const millis = (ttl: Duration.DurationInput) => Math.max(1, Math.ceil(Duration.toMillis(Duration.decode(ttl))))
+    const store: TokenStore.Service = {
+      shared: true,
+      get: (k) => Effect.map(run("get", () => client.get(k)), Option.fromNullable),
+      set: (k, value, ttl) => Effect.asVoid(run("set", () => client.set(k, value, "PX", millis(ttl)))),
+      compareAndDelete: (k, expected) =>
+        Effect.map(run("compareAndDelete", () => client.eval(CAS_DELETE, 1, k, expected)), (n) => n === 1),
+      acquireLock: (k, ttl) => {
+        const token = TokenStore.lockToken()
+        return Effect.map(
+          run("acquireLock", () => client.set(k, token, "PX", millis(ttl), "NX")),
+          (ok) => (ok === "OK" ? Option.some(token) : Option.none())
+        )
+      },
+      releaseLock: (k, token) => Effect.map(run("releaseLock", () => client.eval(CAS_DELETE, 1, k, token)), (n) => n === 1),
+      extendLock: (k, token, ttl) =>
+        Effect.map(run("extendLock", () => client.eval(CAS_PEXPIRE, 1, k, token, String(millis(ttl)))), (n) => n === 1)
+    }
+    return store
+  })
+
+/**
+ * The Redis store as the `TokenStore`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<TokenStore.TokenStore> =>
+  Layer.scoped(TokenStore.TokenStore, make(options))

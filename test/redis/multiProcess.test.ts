@@ -1,0 +1,90 @@
+/**
+ * Four Node processes share one Redis and one FakeWechat server, use the classic
+ * cgi-bin/token source, and call through AccessTokenProvider while the token expires
+ * twice: one upstream request per expiry window, and no caller sees AccessTokenInvalid.
+ */
+import { execPath } from "node:process"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { Effect, Exit, Scope } from "effect"
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
+import { FakeWechat } from "../../src/testing/index.js"
+
+const root = fileURLToPath(new URL("../..", import.meta.url))
+const APP = { appId: "wxmultiproc", appSecret: "multi-process-secret" }
+
+const runWorker = (env: Record<string, unknown>) =>
+  new Promise<{ ok: boolean; result?: any; error?: string }>((resolve, reject) => {
+    const child = spawn(execPath, ["--conditions=effect-wechat-source", "--import", "tsx", "test/redis/worker.ts"], {
+      cwd: root,
+      env: { ...process.env, WORKER: JSON.stringify(env) },
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    let out = ""
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()))
+    child.on("error", reject)
+    child.on("exit", () => {
+      try {
+        resolve(JSON.parse(out.trim().split("\n").pop() ?? ""))
+      } catch {
+        reject(new Error(`worker printed: ${out}`))
+      }
+    })
+  })
+
+let scope: Scope.CloseableScope
+let fake: FakeWechat.Service
+let fakeUrl: string
+
+beforeAll(async () => {
+  scope = Effect.runSync(Scope.make())
+  const started = await Effect.runPromise(
+    Effect.gen(function*() {
+      const control = yield* FakeWechat
+      const address = yield* FakeWechat.serve({ port: 0 })
+      return { control, address }
+    }).pipe(
+      Effect.provide(FakeWechat.layerControl({ apps: [APP], lifetimes: { basicToken: 4 } })),
+      Scope.extend(scope)
+    )
+  )
+  fake = started.control
+  fakeUrl = started.address.url
+})
+
+afterAll(async () => {
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+})
+
+describe("multi-process token sharing through Redis", () => {
+  it("4 processes × 1000 calls over two expiries: one cgi-bin/token request per window, no AccessTokenInvalid", async () => {
+    const started = Date.now()
+    const results = await Promise.all([1, 2, 3, 4].map(() =>
+      runWorker({ mode: "tokens", fakeUrl, redisUrl: inject("redisUrl"), ...APP, calls: 1000, spacingMs: 9, refreshMargin: "1 second" })
+    ))
+    const elapsed = (Date.now() - started) / 1000
+    for (const r of results) {
+      expect(r.ok, r.error).toBe(true)
+      expect(r.result.errors).toEqual({})
+    }
+    const distinct = new Set(results.flatMap((r) => r.result.tokens as Array<string>))
+    const upstream = await Effect.runPromise(fake.callCount("cgi-bin/token"))
+    console.log(`4 workers: ${elapsed.toFixed(1)} s, ${distinct.size} tokens, ${upstream} cgi-bin/token requests`)
+    // the token (4 s, refreshed 1 s early) expired at least twice while the workers ran
+    expect(distinct.size).toBeGreaterThanOrEqual(3)
+    // every upstream fetch produced a token someone used: no duplicate fetch in any window
+    expect(upstream).toBe(distinct.size)
+    expect(upstream).toBeLessThanOrEqual(Math.ceil(elapsed / 3) + 1)
+    expect(await Effect.runPromise(fake.callCount("cgi-bin/ticket/getticket"))).toBeGreaterThanOrEqual(4000)
+  }, 120_000)
+
+  it("two processes redeeming the same code make one upstream request and get the same token", async () => {
+    const user = await Effect.runPromise(fake.addUser({ nickname: "two" }))
+    const code = await Effect.runPromise(fake.authorize({ appId: APP.appId, userId: user.id, scope: "snsapi_base" }))
+    await Effect.runPromise(fake.inject("sns/oauth2/access_token", { fault: "latency", millis: 300 }))
+    const results = await Promise.all([1, 2].map(() => runWorker({ mode: "exchange", fakeUrl, redisUrl: inject("redisUrl"), ...APP, code })))
+    for (const r of results) expect(r.ok, r.error).toBe(true)
+    expect(results[0]!.result.token).toBe(results[1]!.result.token)
+    expect(await Effect.runPromise(fake.callCount("sns/oauth2/access_token"))).toBe(1)
+  }, 60_000)
+})

@@ -1,0 +1,63 @@
+/**
+ * A separate Node process for the multi-process tests: one "server instance" sharing
+ * Redis and the fake WeChat with its siblings. Prints one JSON line with what it saw.
+ *
+ * WORKER = {"mode":"tokens"|"exchange", fakeUrl, redisUrl, appId, appSecret, calls?, spacingMs?, code?}
+ */
+import { FetchHttpClient } from "@effect/platform"
+import { type Duration, Effect, Layer, Redacted } from "effect"
+import { createHash } from "node:crypto"
+import { AccessTokenProvider, JsSdk, Sns, WechatConfig } from "effect-wechat"
+import { RedisTokenStore } from "effect-wechat/redis"
+
+const options = JSON.parse(process.env.WORKER ?? "{}") as {
+  mode: "tokens" | "exchange"
+  fakeUrl: string
+  redisUrl: string
+  appId: string
+  appSecret: string
+  calls?: number
+  spacingMs?: number
+  refreshMargin?: Duration.DurationInput
+  code?: string
+}
+
+const hash = (r: Redacted.Redacted<string>) => createHash("sha256").update(Redacted.value(r)).digest("hex").slice(0, 16)
+
+const base = Layer.mergeAll(
+  FetchHttpClient.layer,
+  WechatConfig.layer({ appId: options.appId, appSecret: options.appSecret, apiBaseUrl: options.fakeUrl, openBaseUrl: options.fakeUrl }),
+  RedisTokenStore.layer({ url: options.redisUrl })
+)
+
+const tokens = Effect.gen(function*() {
+  const seen = new Set<string>()
+  const errors: Record<string, number> = {}
+  for (let i = 0; i < (options.calls ?? 1000); i++) {
+    const result = yield* AccessTokenProvider.use((accessToken) => {
+      seen.add(hash(accessToken))
+      return JsSdk.getTicket({ accessToken })
+    }).pipe(Effect.either)
+    if (result._tag === "Left") errors[result.left._tag] = (errors[result.left._tag] ?? 0) + 1
+    yield* Effect.sleep(options.spacingMs ?? 10)
+  }
+  return { tokens: [...seen], errors }
+}).pipe(Effect.provide(AccessTokenProvider.layer({ source: "classic", refreshMargin: options.refreshMargin ?? "1 second" }).pipe(Layer.provideMerge(base))))
+
+const exchange = Effect.gen(function*() {
+  const token = yield* Sns.exchangeCode(options.code ?? "")
+  return { token: hash(token.accessToken) }
+}).pipe(Effect.provide(base))
+
+const program = (options.mode === "exchange" ? exchange : tokens) as Effect.Effect<unknown, unknown>
+
+Effect.runPromise(program).then(
+  (result) => {
+    process.stdout.write(JSON.stringify({ ok: true, result }) + "\n")
+    process.exit(0)
+  },
+  (error) => {
+    process.stdout.write(JSON.stringify({ ok: false, error: String(error) }) + "\n")
+    process.exit(1)
+  }
+)
