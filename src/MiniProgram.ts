@@ -5,7 +5,7 @@
  */
 import type { HttpClient } from "@effect/platform"
 import { Effect, Redacted, Schema } from "effect"
-import { exchangeOnce } from "./internal/exchangeOnce.js"
+import { makeExchangeOnce } from "./internal/exchangeOnce.js"
 import { OptionalId, SecretString, wire } from "./internal/schemas.js"
 import { decoder } from "./WechatDecode.js"
 import { WechatConfig } from "./WechatConfig.js"
@@ -26,6 +26,7 @@ export class MiniProgramSession extends Schema.Class<MiniProgramSession>("effect
 }) {}
 
 const decodeSession = decoder(MiniProgramSession)
+const redeemOnce = makeExchangeOnce("jscode", MiniProgramSession)
 
 /**
  * Exchanges a `wx.login` code (single-use, 5 minutes) for a session. Idempotent like
@@ -45,5 +46,5 @@ export const code2Session = Effect.fn("MiniProgram.code2Session")(function*(jsCo
     method: "GET",
     query: { appid: config.appId, secret: config.appSecret, js_code: Redacted.make(jsCode), grant_type: "authorization_code" }
   }, decodeSession).pipe(Effect.provide(yield* Effect.context<HttpClient.HttpClient | WechatConfig>()))
-  return yield* exchangeOnce("jscode", jsCode, MiniProgramSession, exchange)
+  return yield* redeemOnce(jsCode, exchange)
 })

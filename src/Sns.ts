@@ -11,7 +11,7 @@
  */
 import type { HttpClient } from "@effect/platform"
 import { Effect, Redacted, Schema } from "effect"
-import { exchangeOnce } from "./internal/exchangeOnce.js"
+import { makeExchangeOnce } from "./internal/exchangeOnce.js"
 import { OptionalId, SecretString, Seconds, wire } from "./internal/schemas.js"
 import { decoder } from "./WechatDecode.js"
 import { type Lang, redact, type Secret, WechatConfig } from "./WechatConfig.js"
@@ -85,6 +85,7 @@ export class SnsUserInfo extends Schema.Class<SnsUserInfo>("effect-wechat/SnsUse
 const decodeToken = decoder(SnsToken)
 const decodeUserInfo = decoder(SnsUserInfo)
 const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
+const redeemOnce = makeExchangeOnce("code", SnsToken)
 
 const STATE = /^[A-Za-z0-9]*$/
 
@@ -210,7 +211,7 @@ export const exchangeCode = Effect.fn("Sns.exchangeCode")(function*(code: string
     method: "GET",
     query: { appid: config.appId, secret: config.appSecret, code: Redacted.make(code), grant_type: "authorization_code" }
   }, decodeToken).pipe(Effect.provide(yield* Effect.context<HttpClient.HttpClient | WechatConfig>()))
-  return yield* exchangeOnce("code", code, SnsToken, exchange)
+  return yield* redeemOnce(code, exchange)
 })
 
 /**

@@ -203,26 +203,23 @@ export const layerFileSystem = (directory: string) =>
   layerKeyValueStore.pipe(Layer.provide(KeyValueStore.layerFileSystem(directory)))
 
 /**
- * Reads a typed value; an entry that fails to decode counts as absent.
+ * A typed view of store entries, with its codec compiled once: reads decode (an entry
+ * that fails to decode counts as absent), writes encode.
  *
  * @since 0.1.0
  * @category typed access
  */
-export const getTyped = <A, I>(store: Service, schema: Schema.Schema<A, I>, k: string) => {
-  const decode = Schema.decodeUnknownOption(Schema.parseJson(schema))
-  return Effect.map(store.get(k), Option.flatMap(decode))
+export const typed = <A, I>(schema: Schema.Schema<A, I>) => {
+  const json = Schema.parseJson(schema)
+  const decode = Schema.decodeUnknownOption(json)
+  const encode = Schema.encode(json)
+  return {
+    get: (store: Service, k: string): Effect.Effect<Option.Option<A>, TokenStoreError> =>
+      Effect.map(store.get(k), Option.flatMap(decode)),
+    set: (store: Service, k: string, value: A, ttl: Duration.DurationInput): Effect.Effect<void, TokenStoreError> =>
+      Effect.flatMap(
+        encode(value).pipe(Effect.mapError((e) => new TokenStoreError({ operation: "encode", detail: e.message }))),
+        (text) => store.set(k, text, ttl)
+      )
+  }
 }
-
-/**
- * Writes a typed value with a TTL.
- *
- * @since 0.1.0
- * @category typed access
- */
-export const setTyped = <A, I>(store: Service, schema: Schema.Schema<A, I>, k: string, value: A, ttl: Duration.DurationInput) =>
-  Effect.flatMap(
-    Schema.encode(Schema.parseJson(schema))(value).pipe(
-      Effect.mapError((e) => new TokenStoreError({ operation: "encode", detail: e.message }))
-    ),
-    (text) => store.set(k, text, ttl)
-  )

@@ -5,6 +5,11 @@
 /**
  * @since 0.1.0
  */
+export * as AccessTokenProvider from "./AccessTokenProvider.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as BasicToken from "./BasicToken.js"
 
 /**
@@ -25,6 +30,11 @@ export * as Sns from "./Sns.js"
 /**
  * @since 0.1.0
  */
+export * as TokenStore from "./TokenStore.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as WechatConfig from "./WechatConfig.js"
 
 /**
@@ -41,16 +51,6 @@ export * as WechatError from "./WechatError.js"
  * @since 0.1.0
  */
 export * as WechatHttp from "./WechatHttp.js"
-
-/**
- * @since 0.1.0
- */
-export * as AccessTokenProvider from "./AccessTokenProvider.js"
-
-/**
- * @since 0.1.0
- */
-export * as TokenStore from "./TokenStore.js"
 
 /**
  * @since 0.1.0

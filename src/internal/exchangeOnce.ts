@@ -33,10 +33,21 @@ const flightsOf = (store: TokenStore.Service) => {
 
 const cacheable = (e: WechatError): boolean => e._tag === "CodeAlreadyUsed" || e._tag === "InvalidCode"
 
-export const exchangeOnce = <A, I>(
+/**
+ * The idempotent redemption of one kind of code (`code`, `jscode`) whose result has
+ * `schema`; codecs are compiled once here, not per call.
+ */
+export const makeExchangeOnce = <A, I>(kind: string, schema: Schema.Schema<A, I>) => {
+  const stored = TokenStore.typed(Schema.Union(Schema.Struct({ ok: schema }), Schema.Struct({ error: WechatError })))
+  return (code: string, exchange: Effect.Effect<A, WechatError>) => exchangeOnce(kind, stored, code, exchange)
+}
+
+type StoredView<A> = ReturnType<typeof TokenStore.typed<{ readonly ok: A } | { readonly error: WechatError }, unknown>>
+
+const exchangeOnce = <A>(
   kind: string,
+  stored: StoredView<A>,
   code: string,
-  schema: Schema.Schema<A, I>,
   exchange: Effect.Effect<A, WechatError>
 ): Effect.Effect<A, WechatError | TokenStore.TokenStoreError, WechatConfig> =>
   Effect.gen(function*() {
@@ -49,33 +60,35 @@ export const exchangeOnce = <A, I>(
 
     const deferred = yield* Deferred.make<A, WechatError | TokenStore.TokenStoreError>()
     flights.set(k, deferred as Deferred.Deferred<unknown, unknown>)
-    const Stored = Schema.Union(
-      Schema.Struct({ ok: schema }),
-      Schema.Struct({ error: WechatError })
-    )
-    const read = Effect.map(TokenStore.getTyped(store, Stored, k), Option.map((s) => ("ok" in s ? Exit.succeed(s.ok) : Exit.fail(s.error))))
+    const read = Effect.map(stored.get(store, k), Option.map((s) => ("ok" in s ? Exit.succeed(s.ok) : Exit.fail(s.error))))
     const lockTtl = Duration.sum(Duration.times(config.timeout, 1 + config.fallbackApiBaseUrls.length), Duration.seconds(2))
 
     // Redeem under the store's lock, keeping the result; without the lock, wait for the
     // holder's result (a holder that died releases by the lock's expiry, and we redeem).
+    const redeem = Effect.gen(function*() {
+      const exit = yield* Effect.exit(exchange)
+      if (Exit.isSuccess(exit)) {
+        yield* stored.set(store, k, { ok: exit.value }, resultTtl)
+      } else {
+        const failure = Cause.failureOption(exit.cause)
+        if (Option.isSome(failure) && cacheable(failure.value)) {
+          yield* stored.set(store, k, { error: failure.value }, failureTtl)
+        }
+      }
+      return Option.some(exit)
+    })
+
+    // In process, the single-flight map already serialises duplicates; a shared store
+    // adds its lock (and a second read under it) for the other processes.
     const attempt: Effect.Effect<Option.Option<Exit.Exit<A, WechatError>>, TokenStore.TokenStoreError> = Effect.gen(function*() {
       const found = yield* read
       if (Option.isSome(found)) return found
+      if (!store.shared) return yield* redeem
       const token = yield* store.acquireLock(`${k}:lock`, lockTtl)
       if (Option.isNone(token)) return Option.none()
       return yield* Effect.gen(function*() {
         const again = yield* read
-        if (Option.isSome(again)) return again
-        const exit = yield* Effect.exit(exchange)
-        if (Exit.isSuccess(exit)) {
-          yield* TokenStore.setTyped(store, Stored, k, { ok: exit.value }, resultTtl)
-        } else {
-          const failure = Cause.failureOption(exit.cause)
-          if (Option.isSome(failure) && cacheable(failure.value)) {
-            yield* TokenStore.setTyped(store, Stored, k, { error: failure.value }, failureTtl)
-          }
-        }
-        return Option.some(exit)
+        return Option.isSome(again) ? again : yield* redeem
       }).pipe(Effect.ensuring(Effect.ignore(store.releaseLock(`${k}:lock`, token.value))))
     })
 
