@@ -10,7 +10,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
 import { Duration, Effect, Either, Redacted } from "effect"
 import type { Decoder } from "./WechatDecode.js"
-import { WechatConfig } from "./WechatConfig.js"
+import { type Service as WechatConfigService, WechatConfig } from "./WechatConfig.js"
 import { type WechatError, WechatTransportError } from "./WechatError.js"
 import * as WechatRetry from "./WechatRetry.js"
 
@@ -198,7 +198,7 @@ export const execute = <A>(
 /** Tries each host in turn while nothing could be sent; each attempt has the timeout. */
 const send = (
   client: HttpClient.HttpClient,
-  config: WechatConfig["Type"],
+  config: WechatConfigService,
   request: Request,
   secrets: ReadonlyArray<string>
 ): Effect.Effect<string, WechatTransportError> =>
