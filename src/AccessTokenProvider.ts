@@ -39,8 +39,13 @@ export interface Options {
   readonly refreshMargin?: Duration.DurationInput | undefined
   /** With `classic` on a process-local store: promise that no other process fetches tokens. */
   readonly singleProcess?: boolean | undefined
-  /** How long one process may hold the refresh lock; default 10 seconds. */
+  /** Lifetime of the refresh lock, renewed while its holder fetches; default 10 seconds. */
   readonly lockTtl?: Duration.DurationInput | undefined
+  /**
+   * How long to wait for another process's refresh before failing with `TokenStoreError`;
+   * default 90 seconds (a fetch retried through a minute-quota wait can take over 60 s).
+   */
+  readonly lockWait?: Duration.DurationInput | undefined
 }
 
 /**
@@ -102,7 +107,8 @@ export const make = (
       expiresInOf: (t) => t.expiresIn,
       fetch,
       refreshMargin: Duration.decode(options.refreshMargin ?? "5 minutes"),
-      lockTtl: Duration.decode(options.lockTtl ?? "10 seconds")
+      lockTtl: Duration.decode(options.lockTtl ?? "10 seconds"),
+      lockWait: Duration.decode(options.lockWait ?? "90 seconds")
     })
     const get = Effect.map(credential.get, (t) => t.accessToken)
     const invalidate = (token: Redacted.Redacted<string>) =>

@@ -123,7 +123,10 @@ export const sign: (params: {
 export interface TicketService {
   /** The current ticket (fetched with the provider's basic token if needed). */
   readonly get: Effect.Effect<Redacted.Redacted<string>, WechatError | TokenStore.TokenStoreError>
-  /** Forgets a ticket, unless another caller already replaced it. */
+  /**
+   * Forgets a ticket, unless another caller already replaced it: call it when pages report
+   * `wx.config` "invalid signature" with a URL you signed correctly.
+   */
   readonly invalidate: (ticket: Redacted.Redacted<string>) => Effect.Effect<void, TokenStore.TokenStoreError>
 }
 
@@ -146,8 +149,14 @@ export class TicketProvider extends Context.Tag("effect-wechat/JsSdk/TicketProvi
  */
 export const makeTicketProvider = (options: {
   readonly type?: "jsapi" | "wx_card" | undefined
-  /** Refresh this long before expiry; default 10 minutes (WeChat always says 7200 s). */
+  /** Refresh this long before expiry; default 10 minutes. */
   readonly refreshMargin?: Duration.DurationInput | undefined
+  /**
+   * Keep a ticket at most this long; default 1 hour. WeChat answers `expires_in: 7200` even
+   * for a ticket it issued earlier (to another process or system), so the true remaining
+   * life is unknown; a cap bounds how long an expired ticket could be served.
+   */
+  readonly maxAge?: Duration.DurationInput | undefined
 } = {}): Effect.Effect<
   TicketService,
   never,
@@ -159,15 +168,17 @@ export const makeTicketProvider = (options: {
     const provider = yield* AccessTokenProvider.AccessTokenProvider
     const context = yield* Effect.context<HttpClient.HttpClient | WechatConfig>()
     const type = options.type ?? "jsapi"
+    const maxAgeSeconds = Duration.toSeconds(Duration.decode(options.maxAge ?? "1 hour"))
     const credential = yield* Credential.make({
       store,
       key: TokenStore.key(config.appId, `ticket:${type}`),
       schema: JsSdkTicket,
       secretOf: (t) => Redacted.value(t.ticket),
-      expiresInOf: (t) => t.expiresIn,
+      expiresInOf: (t) => Math.min(t.expiresIn, maxAgeSeconds),
       fetch: provider.use((accessToken) => getTicket({ accessToken, type })).pipe(Effect.provide(context)),
       refreshMargin: Duration.decode(options.refreshMargin ?? "10 minutes"),
-      lockTtl: Duration.seconds(10)
+      lockTtl: Duration.seconds(10),
+      lockWait: Duration.seconds(90)
     })
     return {
       get: Effect.map(credential.get, (t) => t.ticket),

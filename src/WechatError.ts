@@ -74,10 +74,12 @@ const RID_SUFFIX = /,?\s*(?:rid:\s*([0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8})|hints?:
  * @category utils
  */
 export const splitErrmsg = (errmsg: string): { readonly text: string; readonly rid: string | undefined } => {
-  const match = RID_SUFFIX.exec(errmsg)
+  // a suffix is short: matching only the tail keeps a hostile errmsg from costing more
+  const offset = Math.max(0, errmsg.length - 160)
+  const match = RID_SUFFIX.exec(errmsg.slice(offset))
   if (match === null) return { text: errmsg, rid: undefined }
   const rid = match[1] ?? match[2]
-  return { text: errmsg.slice(0, match.index), rid: rid === "" ? undefined : rid }
+  return { text: errmsg.slice(0, offset + match.index), rid: rid === "" ? undefined : rid }
 }
 
 const describe = (self: { readonly errcode: number; readonly errmsg: string; readonly rid?: string | undefined; readonly endpoint: string; readonly action: Action }) =>

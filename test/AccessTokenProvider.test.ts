@@ -120,10 +120,14 @@ describe("JsSdk ticket cache", () => {
       const check = yield* JsSdk.sign({ ticket, url: "https://example.com/p7?from=timeline", nonceStr: signed[7]!.nonceStr, timestamp: signed[7]!.timestamp })
       expect(signed[7]!.signature).toBe(check.signature)
       expect(signed[7]!.appId).toBe(BOUND.appId)
-      // cached until 10 minutes before the 7200 s WeChat announced
-      yield* TestClock.adjust("6599 seconds")
+      // kept at most an hour (WeChat says 7200 s even for an older ticket), refreshed 10 minutes early
+      yield* TestClock.adjust("2999 seconds")
       yield* JsSdk.signPage("https://example.com/")
       expect(yield* calls("cgi-bin/ticket/getticket")).toBe(1)
+      yield* TestClock.adjust("1 second")
+      yield* JsSdk.signPage("https://example.com/")
+      yield* TestClock.adjust("1 millis")
+      expect(yield* calls("cgi-bin/ticket/getticket")).toBe(2)
     }).pipe(Effect.provide(layer)))
 
   it.effect("a stale basic token is refreshed once and the ticket fetch retried", () =>

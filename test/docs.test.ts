@@ -12,3 +12,25 @@ describe("docs", () => {
     }
   })
 })
+
+describe("docs/testing.md", () => {
+  it("its Replay example runs as written: the cassette and the duplicate-callback flow", async () => {
+    const { Effect, Layer } = await import("effect")
+    const { Sns, TokenStore, WechatConfig } = await import("../src/index.js")
+    const { Replay } = await import("../src/testing/index.js")
+    const doc = readFileSync(new URL("../docs/testing.md", import.meta.url), "utf8")
+    const cassette = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)![1]!)
+    const TestLive = Layer.mergeAll(
+      Replay.layer(cassette),
+      WechatConfig.layer({ appId: "wx1", appSecret: "test-secret" }),
+      TokenStore.layerMemory
+    )
+    const result = await Effect.runPromise(Effect.gen(function*() {
+      const first = yield* Sns.exchangeCode("CODE1")
+      const again = yield* Sns.exchangeCode("CODE1")
+      const elsewhere = yield* Effect.flip(Sns.exchangeCode("CODE1").pipe(Effect.provide(TokenStore.layerMemory)))
+      return { same: again.openid === first.openid, elsewhere: elsewhere._tag }
+    }).pipe(Effect.provide(TestLive)))
+    expect(result).toEqual({ same: true, elsewhere: "CodeAlreadyUsed" })
+  })
+})

@@ -1,10 +1,11 @@
 /**
  * A credential (basic token, JS-SDK ticket) cached in process and in the `TokenStore`,
- * refreshed ahead of expiry, one fetch at a time per process and, through the store's
- * lock, one between processes.
+ * refreshed ahead of expiry, one fetch at a time per process (callers share its result,
+ * failure included) and, through the store's lock, one between processes.
  * @internal
  */
-import { Clock, Duration, Effect, Option, Schema, type Scope } from "effect"
+import { Clock, type Deferred, Duration, Effect, Option, Schema, type Scope } from "effect"
+import * as Lock from "./lock.js"
 import * as TokenStore from "../TokenStore.js"
 
 export interface Cached<A> {
@@ -23,8 +24,10 @@ export interface Options<A, I, E> {
   readonly fetch: Effect.Effect<A, E>
   /** Refresh this long before expiry (at most half the lifetime). */
   readonly refreshMargin: Duration.Duration
-  /** How long one process may hold the refresh lock. */
+  /** The refresh lock's lifetime, renewed while the holder works. */
   readonly lockTtl: Duration.Duration
+  /** How long to wait for another process's refresh before failing. */
+  readonly lockWait: Duration.Duration
 }
 
 export interface Credential<A, E> {
@@ -41,10 +44,9 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
     const decodeEntry = Schema.decodeUnknownOption(Schema.parseJson(entrySchema))
     const encodeEntry = Schema.encode(Schema.parseJson(entrySchema))
     const marginMs = Duration.toMillis(options.refreshMargin)
-    const semaphore = yield* Effect.makeSemaphore(1)
     const scope = yield* Effect.scope
+    const flights = new Map<string, Deferred.Deferred<unknown, unknown>>()
     let local: Cached<A> | undefined
-    let refreshing = false
 
     const refreshAt = (c: Cached<A>) => c.expiresAt - Math.min(marginMs, (options.expiresInOf(c.value) * 1000) / 2)
     const fresh = (c: Cached<A> | undefined, now: number): boolean => c !== undefined && now < refreshAt(c)
@@ -68,55 +70,41 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
     const attempt: Effect.Effect<Option.Option<Cached<A>>, E | TokenStore.TokenStoreError> = Effect.gen(function*() {
       const stored = Option.getOrUndefined(yield* readStore)
       if (stored !== undefined && fresh(stored, yield* Clock.currentTimeMillis)) return Option.some(stored)
-      const token = yield* store.acquireLock(lockKey, options.lockTtl)
-      if (Option.isNone(token)) return Option.none()
-      return yield* Effect.gen(function*() {
-        const again = Option.getOrUndefined(yield* readStore)
-        return Option.some(again !== undefined && fresh(again, yield* Clock.currentTimeMillis) ? again : yield* fetchAndStore)
-      }).pipe(Effect.ensuring(Effect.ignore(store.releaseLock(lockKey, token.value))))
+      return yield* Lock.holding(
+        store,
+        lockKey,
+        options.lockTtl,
+        Effect.gen(function*() {
+          const again = Option.getOrUndefined(yield* readStore)
+          return again !== undefined && fresh(again, yield* Clock.currentTimeMillis) ? again : yield* fetchAndStore
+        })
+      )
     })
 
-    // Waits for the lock holder's result; a holder that died releases by its lock's expiry.
-    const untilDone = (deadline: number): Effect.Effect<Cached<A>, E | TokenStore.TokenStoreError> =>
-      Effect.flatMap(attempt, (found) =>
-        Option.isSome(found)
-          ? Effect.succeed(found.value)
-          : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            now >= deadline
-              ? fetchAndStore
-              : Effect.zipRight(Effect.sleep("50 millis"), Effect.suspend(() => untilDone(deadline)))))
-
-    const refresh = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      untilDone(now + Duration.toMillis(options.lockTtl) * 2)).pipe(
+    // Every caller in this process shares one refresh, its failure included; across
+    // processes, waiters wait for the lock holder's result.
+    const refresh = Lock.singleFlight(
+      flights,
+      key,
+      Lock.untilDone(attempt, { every: "50 millis", patience: options.lockWait, what: key }).pipe(
         Effect.tap((entry) =>
           Effect.sync(() => {
             local = entry
           })
         )
       )
-
-    const refreshLocked = semaphore.withPermits(1)(
-      Effect.flatMap(Clock.currentTimeMillis, (now) => (local !== undefined && fresh(local, now) ? Effect.succeed(local) : refresh))
     )
 
     const get: Effect.Effect<A, E | TokenStore.TokenStoreError> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const current = local
       if (current !== undefined && fresh(current, now)) return Effect.succeed(current.value)
       if (current !== undefined && now < current.expiresAt) {
-        // still valid: answer now, refresh in the background
-        if (!refreshing) {
-          refreshing = true
-          return refreshLocked.pipe(
-            Effect.ensuring(Effect.sync(() => {
-              refreshing = false
-            })),
-            Effect.forkIn(scope),
-            Effect.as(current.value)
-          )
-        }
-        return Effect.succeed(current.value)
+        // still valid: answer now, refresh in the background (unless a refresh is under way)
+        return flights.has(key)
+          ? Effect.succeed(current.value)
+          : refresh.pipe(Effect.ignore, Effect.forkIn(scope), Effect.as(current.value))
       }
-      return Effect.map(refreshLocked, (c) => c.value)
+      return Effect.map(refresh, (c) => c.value)
     })
 
     const invalidate = (value: A) =>

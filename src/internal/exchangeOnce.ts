@@ -5,12 +5,13 @@
  * across processes through the `TokenStore` (its lock, then its stored result).
  * @internal
  */
-import { Cause, Clock, Deferred, Duration, Effect, Exit, Option, Schema } from "effect"
+import { Cause, type Deferred, Duration, Effect, Exit, Option, Schema } from "effect"
 import { globalValue } from "effect/GlobalValue"
 import { createHash } from "node:crypto"
 import * as TokenStore from "../TokenStore.js"
 import { WechatConfig } from "../WechatConfig.js"
 import { WechatError } from "../WechatError.js"
+import * as Lock from "./lock.js"
 
 /** How long a successful result is kept: no longer than a code lives (5 minutes). */
 export const resultTtl = Duration.minutes(5)
@@ -54,17 +55,10 @@ const exchangeOnce = <A>(
     const config = yield* WechatConfig
     const store = yield* TokenStore.TokenStore
     const k = TokenStore.key(config.appId, kind, createHash("sha256").update(code).digest("hex").slice(0, 32))
-    const flights = flightsOf(store)
-    const running = flights.get(k) as Deferred.Deferred<A, WechatError | TokenStore.TokenStoreError> | undefined
-    if (running !== undefined) return yield* Deferred.await(running)
-
-    const deferred = yield* Deferred.make<A, WechatError | TokenStore.TokenStoreError>()
-    flights.set(k, deferred as Deferred.Deferred<unknown, unknown>)
     const read = Effect.map(stored.get(store, k), Option.map((s) => ("ok" in s ? Exit.succeed(s.ok) : Exit.fail(s.error))))
+    // long enough for one request to every host; renewed while the exchange runs
     const lockTtl = Duration.sum(Duration.times(config.timeout, 1 + config.fallbackApiBaseUrls.length), Duration.seconds(2))
 
-    // Redeem under the store's lock, keeping the result; without the lock, wait for the
-    // holder's result (a holder that died releases by the lock's expiry, and we redeem).
     const redeem = Effect.gen(function*() {
       const exit = yield* Effect.exit(exchange)
       if (Exit.isSuccess(exit)) {
@@ -75,39 +69,26 @@ const exchangeOnce = <A>(
           yield* stored.set(store, k, { error: failure.value }, failureTtl)
         }
       }
-      return Option.some(exit)
+      return exit
     })
 
-    // In process, the single-flight map already serialises duplicates; a shared store
-    // adds its lock (and a second read under it) for the other processes.
+    // In process, the single flight already serialises duplicates; a shared store adds its
+    // lock (and a second read under it) for the other processes.
     const attempt: Effect.Effect<Option.Option<Exit.Exit<A, WechatError>>, TokenStore.TokenStoreError> = Effect.gen(function*() {
       const found = yield* read
       if (Option.isSome(found)) return found
-      if (!store.shared) return yield* redeem
-      const token = yield* store.acquireLock(`${k}:lock`, lockTtl)
-      if (Option.isNone(token)) return Option.none()
-      return yield* Effect.gen(function*() {
-        const again = yield* read
-        return Option.isSome(again) ? again : yield* redeem
-      }).pipe(Effect.ensuring(Effect.ignore(store.releaseLock(`${k}:lock`, token.value))))
+      if (!store.shared) return Option.some(yield* redeem)
+      return yield* Lock.holding(
+        store,
+        `${k}:lock`,
+        lockTtl,
+        Effect.flatMap(read, (again) => (Option.isSome(again) ? Effect.succeed(again.value) : redeem))
+      )
     })
 
-    const loop = (deadline: number): Effect.Effect<A, WechatError | TokenStore.TokenStoreError> =>
-      Effect.flatMap(attempt, (found) =>
-        Option.isSome(found)
-          ? found.value
-          : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            now >= deadline
-              ? exchange
-              : Effect.zipRight(Effect.sleep("25 millis"), Effect.suspend(() => loop(deadline)))))
-
-    const now = yield* Clock.currentTimeMillis
-    return yield* loop(now + Duration.toMillis(lockTtl) * 2).pipe(
-      Effect.onExit((exit) =>
-        Effect.zipRight(
-          Effect.sync(() => flights.delete(k)),
-          Deferred.done(deferred, exit)
-        )
-      )
+    return yield* Lock.singleFlight(
+      flightsOf(store),
+      k,
+      Effect.flatten(Lock.untilDone(attempt, { every: "25 millis", patience: Duration.times(lockTtl, 3), what: "a code exchange" }))
     )
   })

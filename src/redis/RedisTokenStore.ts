@@ -34,7 +34,11 @@ import * as TokenStore from "../TokenStore.js"
 export interface Options {
   /** `redis://[:password@]host:port[/db]`; default `redis://127.0.0.1:6379`. Ignored with `client`. */
   readonly url?: string | undefined
-  /** Your own ioredis client (not closed by the store). */
+  /**
+   * Your own ioredis client (not closed by the store). Create it with
+   * `enableOfflineQueue: false` and `maxRetriesPerRequest: 0`: otherwise commands queue
+   * while Redis is down, and a lock request that already timed out here may still run later.
+   */
   readonly client?: Redis | undefined
   /** Bound on every command and on connecting; default 2 seconds. */
   readonly timeout?: Duration.DurationInput | undefined

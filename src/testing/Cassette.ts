@@ -45,7 +45,7 @@ export type RequestMatcher = typeof RequestMatcher.Type
  * @category schemas
  */
 export const RecordedResponse = Schema.Struct({
-  status: Schema.optionalWith(Schema.Int.pipe(Schema.between(100, 599)), { default: () => 200 }),
+  status: Schema.optionalWith(Schema.Int.pipe(Schema.between(200, 599)), { default: () => 200 }),
   headers: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), { default: () => ({}) }),
   /** The raw body text, byte for byte (WeChat's quirks included). */
   body: Schema.optionalWith(Schema.String, { default: () => "" }),
@@ -214,3 +214,14 @@ export const describe = (shape: RequestShape): string => {
   return `${shape.method} ${shape.path}${query === "" ? "" : `?${query}`}` +
     (shape.body === undefined ? "" : ` ${JSON.stringify(maskRecord(shape.body))}`)
 }
+
+const NULL_BODY: ReadonlySet<number> = new Set([204, 205, 304])
+
+/**
+ * A web `Response` for a recorded or emulated answer (statuses that carry no body get none).
+ *
+ * @since 0.1.0
+ * @category responses
+ */
+export const webResponse = (status: number, body: string, headers: HeadersInit): Response =>
+  new Response(NULL_BODY.has(status) ? null : body, { status, headers })

@@ -34,6 +34,7 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { RequestError } from "@effect/platform/HttpClientError"
 import { Context, Effect, Layer, type Scope } from "effect"
+import { webResponse } from "./Cassette.js"
 import { Emulator } from "./fake/emulator.js"
 import {
   type AppInput,
@@ -230,7 +231,7 @@ export const httpClient = (fake: Service): HttpClient.HttpClient =>
           : Effect.succeed(
             HttpClientResponse.fromWeb(
               request,
-              new Response(response.status === 204 ? null : response.body, { status: response.status, headers: response.headers })
+              webResponse(response.status, response.body, response.headers)
             )
           )
       )

@@ -20,9 +20,12 @@ import { Effect, Either, Layer, Schema } from "effect"
 import { parseJson } from "../WechatDecode.js"
 import { scrub } from "../WechatHttp.js"
 import { writeFileSync } from "node:fs"
-import { Cassette, type Interaction, MASK, maskRecord, type RequestShape, secretKeys, shapeOf } from "./Cassette.js"
+import { Cassette, type Interaction, MASK, maskRecord, type RequestShape, secretKeys, shapeOf, webResponse } from "./Cassette.js"
 
 const KEEP_HEADERS = new Set(["content-type"])
+
+/** A secret field in a body that is not valid JSON (truncated, say), up to its string's end. */
+const SECRET_FIELD = new RegExp(`"(${[...secretKeys].join("|")})"\\s*:\\s*"(?:[^"\\\\]|\\\\.)*("|$)`, "g")
 
 const maskJson = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(maskJson)
@@ -45,7 +48,7 @@ export const maskBody = (body: string, secrets: ReadonlyArray<string>): string =
   const parsed = parseJson(body)
   return Either.isRight(parsed) && typeof parsed.right === "object" && parsed.right !== null
     ? scrub(JSON.stringify(maskJson(parsed.right)), secrets)
-    : scrub(body, secrets)
+    : scrub(body.replace(SECRET_FIELD, (_, key: string) => `"${key}":"${MASK}"`), secrets)
 }
 
 const secretValues = (shape: RequestShape): ReadonlyArray<string> => {
@@ -88,7 +91,7 @@ export const make = (path: string): Effect.Effect<HttpClient.HttpClient, never, 
           response: { status: response.status, headers, body: maskBody(body, secrets) }
         })
         yield* save
-        return HttpClientResponse.fromWeb(request, new Response(body, { status: response.status, headers: response.headers }))
+        return HttpClientResponse.fromWeb(request, webResponse(response.status, body, response.headers))
       })
     )
   })

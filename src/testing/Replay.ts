@@ -21,7 +21,7 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Data, Effect, Layer, Schema } from "effect"
 import { readFileSync } from "node:fs"
-import { Cassette, type CassetteInput, describe, type Interaction, matches, shapeOf } from "./Cassette.js"
+import { Cassette, type CassetteInput, describe, type Interaction, matches, shapeOf, webResponse } from "./Cassette.js"
 
 /**
  * A request that no interaction of the cassette answers.
@@ -90,7 +90,7 @@ export const make = (cassette: Cassette): Effect.Effect<HttpClient.HttpClient> =
       const { body, delayMillis, headers, status } = found.response
       const response = HttpClientResponse.fromWeb(
         request,
-        new Response(status === 204 || status === 304 ? null : body, { status, headers })
+        webResponse(status, body, headers)
       )
       return delayMillis === undefined ? Effect.succeed(response) : Effect.as(Effect.sleep(delayMillis), response)
     })

@@ -33,11 +33,16 @@ export const handleControl = (emulator: Emulator, request: FakeRequest): Effect.
   const route = `${request.method} ${request.path.slice("/__fake/".length)}`
   let body: Record<string, unknown> = {}
   if (request.body !== "") {
+    let parsed: unknown
     try {
-      body = JSON.parse(request.body)
+      parsed = JSON.parse(request.body)
     } catch {
       return Effect.succeed(reply(400, { error: "body is not JSON" }))
     }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      return Effect.succeed(reply(400, { error: "body must be a JSON object" }))
+    }
+    body = parsed as Record<string, unknown>
   }
   const str = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : "")
   switch (route) {

@@ -56,6 +56,8 @@ interface BasicToken {
 interface Stable {
   token: string
   lastForceAt: number
+  /** The token it replaced, still in its overlap. */
+  previous: string | undefined
 }
 
 interface ArmedFault {
@@ -231,6 +233,9 @@ export class Emulator {
     }
     if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times >= 0)) return "times must be a whole number"
     if (fault.fault === "latency" && !(fault.millis >= 0)) return "latency needs millis >= 0"
+    if (fault.fault === "status" && fault.status !== undefined && !(Number.isInteger(fault.status) && fault.status >= 200 && fault.status <= 599)) {
+      return "status must be an HTTP status from 200 to 599"
+    }
     return undefined
   }
 
@@ -306,6 +311,11 @@ export class Emulator {
     return this.error(-1, `fault on ${endpoint}`)
   }
 
+  private ipError(ip: string): FakeResponse {
+    const v4 = ip.replace(/^::ffff:/, "")
+    return this.error(40164, `invalid ip ${v4} ipv6 ::ffff:${v4}, not in whitelist`)
+  }
+
   /** An error as WeChat sends it: HTTP 200, text/plain, a rid suffix in either form. */
   error(errcode: number, errmsg: string): FakeResponse {
     const rid = `${hexId()}-${hexId()}-${hexId()}`
@@ -349,10 +359,7 @@ export class Emulator {
       if (params.needsSecret) {
         if (params.secret === undefined || params.secret === "") return this.error(41004, "appsecret missing")
         if (params.secret !== app.appSecret) return this.error(40125, "invalid appsecret")
-        if (app.ipWhitelist !== undefined && !ipAllowed(request.ip, app.ipWhitelist)) {
-          const v4 = request.ip.replace(/^::ffff:/, "")
-          return this.error(40164, `invalid ip ${v4} ipv6 ::ffff:${v4}, not in whitelist`)
-        }
+        if (app.ipWhitelist !== undefined && !ipAllowed(request.ip, app.ipWhitelist)) return this.ipError(request.ip)
       }
       const limited = yield* this.countQuota(app.appId, endpoint)
       return limited ?? app
@@ -583,9 +590,13 @@ export class Emulator {
         }
         const limited = yield* this.countQuota(app.appId, "cgi-bin/stable_token#force")
         if (limited !== undefined) return limited
+        // a second force ends the overlap of the token the first one replaced: two forces
+        // 30 s apart kill a leaked token
+        const older = current?.previous === undefined ? undefined : this.basicTokens.get(current.previous)
+        if (older !== undefined) older.expiresAt = Math.min(older.expiresAt, now)
         this.retire(current?.token, now)
         const t = this.newBasicToken(app.appId, now)
-        this.stable.set(app.appId, { token: t, lastForceAt: now })
+        this.stable.set(app.appId, { token: t, lastForceAt: now, previous: current?.token })
         return json({ access_token: t, expires_in: this.lifetimes.basicToken }, "text/plain")
       }
       if (current !== undefined && remaining > overlapMs) {
@@ -594,7 +605,7 @@ export class Emulator {
       // no token yet, or in its last 5 minutes: rotate (the old one lives out its time)
       this.retire(current?.token, now)
       const t = this.newBasicToken(app.appId, now)
-      this.stable.set(app.appId, { token: t, lastForceAt: current?.lastForceAt ?? -Infinity })
+      this.stable.set(app.appId, { token: t, lastForceAt: current?.lastForceAt ?? -Infinity, previous: current?.token })
       return json({ access_token: t, expires_in: this.lifetimes.basicToken }, "text/plain")
     })
   }
@@ -611,6 +622,8 @@ export class Emulator {
           ? this.error(40001, "invalid credential, access_token is invalid or not latest")
           : this.error(42001, "access_token expired")
       }
+      const app = this.apps.get(basic.appId)
+      if (app?.ipWhitelist !== undefined && !ipAllowed(request.ip, app.ipWhitelist)) return this.ipError(request.ip)
       if (q.type !== "jsapi" && q.type !== "wx_card") return this.error(40002, "invalid ticket type")
       const limited = yield* this.countQuota(basic.appId, "cgi-bin/ticket/getticket")
       if (limited !== undefined) return limited

@@ -1,0 +1,87 @@
+/**
+ * The store-lock pattern shared by the credential caches and the code exchange: try to
+ * take the lock and work under it (renewing it while the work runs), else wait for the
+ * holder's result; and in-process single flight that survives the first caller's
+ * interruption.
+ * @internal
+ */
+import { Clock, Deferred, Duration, Effect, Option, Schedule } from "effect"
+import * as TokenStore from "../TokenStore.js"
+
+/**
+ * Runs `work` holding `lockKey`, renewing the lock every third of `ttl` until it ends, and
+ * releasing it after. None when another holder has the lock.
+ */
+export const holding = <A, E>(
+  store: TokenStore.Service,
+  lockKey: string,
+  ttl: Duration.Duration,
+  work: Effect.Effect<A, E>
+): Effect.Effect<Option.Option<A>, E | TokenStore.TokenStoreError> =>
+  Effect.flatMap(store.acquireLock(lockKey, ttl), (token) => {
+    if (Option.isNone(token)) return Effect.succeed(Option.none())
+    const heartbeat = Effect.ignore(store.extendLock(lockKey, token.value, ttl)).pipe(
+      Effect.repeat(Schedule.spaced(Duration.millis(Math.max(1, Duration.toMillis(ttl) / 3)))),
+      Effect.delay(Duration.millis(Math.max(1, Duration.toMillis(ttl) / 3)))
+    )
+    return Effect.scoped(
+      Effect.gen(function*() {
+        yield* Effect.forkScoped(heartbeat)
+        return Option.some(yield* work)
+      })
+    ).pipe(Effect.ensuring(Effect.ignore(store.releaseLock(lockKey, token.value))))
+  })
+
+/**
+ * Repeats `attempt` (None = another process is working) every `every` until it gives a
+ * value; past `patience`, fails with a `TokenStoreError` rather than working unlocked.
+ */
+export const untilDone = <A, E>(
+  attempt: Effect.Effect<Option.Option<A>, E>,
+  options: { readonly every: Duration.DurationInput; readonly patience: Duration.Duration; readonly what: string }
+): Effect.Effect<A, E | TokenStore.TokenStoreError> =>
+  Effect.flatMap(Clock.currentTimeMillis, (start) => {
+    const deadline = start + Duration.toMillis(options.patience)
+    const loop: Effect.Effect<A, E | TokenStore.TokenStoreError> = Effect.flatMap(attempt, (found) =>
+      Option.isSome(found)
+        ? Effect.succeed(found.value)
+        : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          now >= deadline
+            ? Effect.fail(
+              new TokenStore.TokenStoreError({
+                operation: "wait",
+                detail: `another process held the lock for ${options.what} longer than ${Duration.format(options.patience)}`
+              })
+            )
+            : Effect.zipRight(Effect.sleep(options.every), loop)))
+    return loop
+  })
+
+/**
+ * In-process single flight: the first caller for `key` starts `work` in a daemon fiber
+ * (so its own interruption does not cancel the work the others wait for); every caller,
+ * first included, awaits the shared result.
+ */
+export const singleFlight = <A, E>(
+  flights: Map<string, Deferred.Deferred<unknown, unknown>>,
+  key: string,
+  work: Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
+  Effect.withFiberRuntime<A, E>((fiber) => {
+    const running = flights.get(key) as Deferred.Deferred<A, E> | undefined
+    if (running !== undefined) return Deferred.await(running)
+    const deferred = Deferred.unsafeMake<A, E>(fiber.id())
+    flights.set(key, deferred as Deferred.Deferred<unknown, unknown>)
+    return work.pipe(
+      Effect.onExit((exit) =>
+        Effect.zipRight(
+          Effect.sync(() => {
+            if (flights.get(key) === (deferred as Deferred.Deferred<unknown, unknown>)) flights.delete(key)
+          }),
+          Deferred.done(deferred, exit)
+        )
+      ),
+      Effect.forkDaemon,
+      Effect.zipRight(Deferred.await(deferred))
+    )
+  })
