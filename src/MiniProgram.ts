@@ -3,7 +3,6 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
 import { Effect, Redacted, Schema } from "effect"
 import { makeExchangeOnce } from "./internal/exchangeOnce.js"
 import { OptionalId, SecretString, wire } from "./internal/schemas.js"
@@ -45,6 +44,6 @@ export const code2Session = Effect.fn("MiniProgram.code2Session")(function*(jsCo
     endpoint: "sns/jscode2session",
     method: "GET",
     query: { appid: config.appId, secret: config.appSecret, js_code: Redacted.make(jsCode), grant_type: "authorization_code" }
-  }, decodeSession).pipe(Effect.provide(yield* Effect.context<HttpClient.HttpClient | WechatConfig>()))
+  }, decodeSession)
   return yield* redeemOnce(jsCode, exchange)
 })

@@ -9,7 +9,6 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
 import { Effect, Redacted, Schema } from "effect"
 import { makeExchangeOnce } from "./internal/exchangeOnce.js"
 import { OptionalId, SecretString, Seconds, wire } from "./internal/schemas.js"
@@ -210,7 +209,7 @@ export const exchangeCode = Effect.fn("Sns.exchangeCode")(function*(code: string
     endpoint: "sns/oauth2/access_token",
     method: "GET",
     query: { appid: config.appId, secret: config.appSecret, code: Redacted.make(code), grant_type: "authorization_code" }
-  }, decodeToken).pipe(Effect.provide(yield* Effect.context<HttpClient.HttpClient | WechatConfig>()))
+  }, decodeToken)
   return yield* redeemOnce(code, exchange)
 })
 

@@ -40,17 +40,17 @@ const cacheable = (e: WechatError): boolean => e._tag === "CodeAlreadyUsed" || e
  */
 export const makeExchangeOnce = <A, I>(kind: string, schema: Schema.Schema<A, I>) => {
   const stored = TokenStore.typed(Schema.Union(Schema.Struct({ ok: schema }), Schema.Struct({ error: WechatError })))
-  return (code: string, exchange: Effect.Effect<A, WechatError>) => exchangeOnce(kind, stored, code, exchange)
+  return <R>(code: string, exchange: Effect.Effect<A, WechatError, R>) => exchangeOnce(kind, stored, code, exchange)
 }
 
 type StoredView<A> = ReturnType<typeof TokenStore.typed<{ readonly ok: A } | { readonly error: WechatError }, unknown>>
 
-const exchangeOnce = <A>(
+const exchangeOnce = <A, R>(
   kind: string,
   stored: StoredView<A>,
   code: string,
-  exchange: Effect.Effect<A, WechatError>
-): Effect.Effect<A, WechatError | TokenStore.TokenStoreError, WechatConfig> =>
+  exchange: Effect.Effect<A, WechatError, R>
+): Effect.Effect<A, WechatError | TokenStore.TokenStoreError, WechatConfig | R> =>
   Effect.gen(function*() {
     const config = yield* WechatConfig
     const store = yield* TokenStore.TokenStore
@@ -74,7 +74,7 @@ const exchangeOnce = <A>(
 
     // In process, the single flight already serialises duplicates; a shared store adds its
     // lock (and a second read under it) for the other processes.
-    const attempt: Effect.Effect<Option.Option<Exit.Exit<A, WechatError>>, TokenStore.TokenStoreError> = Effect.gen(function*() {
+    const attempt: Effect.Effect<Option.Option<Exit.Exit<A, WechatError>>, TokenStore.TokenStoreError, R> = Effect.gen(function*() {
       const found = yield* read
       if (Option.isSome(found)) return found
       if (!store.shared) return Option.some(yield* redeem)

@@ -12,12 +12,12 @@ import * as TokenStore from "../TokenStore.js"
  * Runs `work` holding `lockKey`, renewing the lock every third of `ttl` until it ends, and
  * releasing it after. None when another holder has the lock.
  */
-export const holding = <A, E>(
+export const holding = <A, E, R>(
   store: TokenStore.Service,
   lockKey: string,
   ttl: Duration.Duration,
-  work: Effect.Effect<A, E>
-): Effect.Effect<Option.Option<A>, E | TokenStore.TokenStoreError> =>
+  work: Effect.Effect<A, E, R>
+): Effect.Effect<Option.Option<A>, E | TokenStore.TokenStoreError, R> =>
   Effect.flatMap(store.acquireLock(lockKey, ttl), (token) => {
     if (Option.isNone(token)) return Effect.succeed(Option.none())
     const heartbeat = Effect.ignore(store.extendLock(lockKey, token.value, ttl)).pipe(
@@ -36,13 +36,13 @@ export const holding = <A, E>(
  * Repeats `attempt` (None = another process is working) every `every` until it gives a
  * value; past `patience`, fails with a `TokenStoreError` rather than working unlocked.
  */
-export const untilDone = <A, E>(
-  attempt: Effect.Effect<Option.Option<A>, E>,
+export const untilDone = <A, E, R>(
+  attempt: Effect.Effect<Option.Option<A>, E, R>,
   options: { readonly every: Duration.DurationInput; readonly patience: Duration.Duration; readonly what: string }
-): Effect.Effect<A, E | TokenStore.TokenStoreError> =>
+): Effect.Effect<A, E | TokenStore.TokenStoreError, R> =>
   Effect.flatMap(Clock.currentTimeMillis, (start) => {
     const deadline = start + Duration.toMillis(options.patience)
-    const loop: Effect.Effect<A, E | TokenStore.TokenStoreError> = Effect.flatMap(attempt, (found) =>
+    const loop: Effect.Effect<A, E | TokenStore.TokenStoreError, R> = Effect.flatMap(attempt, (found) =>
       Option.isSome(found)
         ? Effect.succeed(found.value)
         : Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -62,12 +62,12 @@ export const untilDone = <A, E>(
  * (so its own interruption does not cancel the work the others wait for); every caller,
  * first included, awaits the shared result.
  */
-export const singleFlight = <A, E>(
+export const singleFlight = <A, E, R>(
   flights: Map<string, Deferred.Deferred<unknown, unknown>>,
   key: string,
-  work: Effect.Effect<A, E>
-): Effect.Effect<A, E> =>
-  Effect.withFiberRuntime<A, E>((fiber) => {
+  work: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.withFiberRuntime<A, E, R>((fiber) => {
     const running = flights.get(key) as Deferred.Deferred<A, E> | undefined
     if (running !== undefined) return Deferred.await(running)
     const deferred = Deferred.unsafeMake<A, E>(fiber.id())
