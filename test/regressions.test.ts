@@ -5,7 +5,7 @@
  */
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Fiber, Layer, Redacted, TestClock } from "effect"
+import { Effect, Either, Exit, Fiber, Layer, Option, Redacted, Scope, TestClock } from "effect"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -115,4 +115,23 @@ describe("test kit edge cases", () => {
     expect(rid).toBe("0a1b2c3d-0a1b2c3d-0a1b2c3d")
     expect(text.endsWith("x")).toBe(true)
   })
+})
+
+describe("provider lifetime", () => {
+  it.effect("closing the provider's scope interrupts a refresh under way", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeWechat
+      yield* fake.inject("cgi-bin/stable_token", { fault: "latency", millis: 10_000 })
+      const scope = yield* Scope.make()
+      const provider = yield* AccessTokenProvider.make().pipe(Scope.extend(scope))
+      const waiting = yield* Effect.fork(provider.get)
+      yield* TestClock.adjust("1 second")
+      yield* Scope.close(scope, Exit.void)
+      const exit = yield* Fiber.await(waiting)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      yield* TestClock.adjust("20 seconds")
+      // the interrupted refresh stored nothing
+      const store = yield* TokenStore.TokenStore
+      expect(Option.isNone(yield* store.get(TokenStore.key(BOUND.appId, "access_token:stable")))).toBe(true)
+    }).pipe(Effect.provide(fakeFor())))
 })

@@ -92,7 +92,8 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
             local = entry
           })
         )
-      )
+      ),
+      scope // ends with the provider
     )
 
     const get: Effect.Effect<A, E | TokenStore.TokenStoreError> = Effect.flatMap(Clock.currentTimeMillis, (now) => {

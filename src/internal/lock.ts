@@ -5,7 +5,7 @@
  * interruption.
  * @internal
  */
-import { Clock, Deferred, Duration, Effect, Option, Schedule } from "effect"
+import { Clock, Deferred, Duration, Effect, Option, Schedule, type Scope } from "effect"
 import * as TokenStore from "../TokenStore.js"
 
 /**
@@ -58,14 +58,15 @@ export const untilDone = <A, E, R>(
   })
 
 /**
- * In-process single flight: the first caller for `key` starts `work` in a daemon fiber
- * (so its own interruption does not cancel the work the others wait for); every caller,
- * first included, awaits the shared result.
+ * In-process single flight: the first caller for `key` starts `work` in its own fiber (in
+ * `scope` when given, else a daemon), so its interruption does not cancel the work the
+ * others wait for; every caller, first included, awaits the shared result.
  */
 export const singleFlight = <A, E, R>(
   flights: Map<string, Deferred.Deferred<unknown, unknown>>,
   key: string,
-  work: Effect.Effect<A, E, R>
+  work: Effect.Effect<A, E, R>,
+  scope?: Scope.Scope
 ): Effect.Effect<A, E, R> =>
   Effect.withFiberRuntime<A, E, R>((fiber) => {
     const running = flights.get(key) as Deferred.Deferred<A, E> | undefined
@@ -81,7 +82,7 @@ export const singleFlight = <A, E, R>(
           Deferred.done(deferred, exit)
         )
       ),
-      Effect.forkDaemon,
+      (started) => (scope === undefined ? Effect.forkDaemon(started) : Effect.forkIn(started, scope)),
       Effect.zipRight(Deferred.await(deferred))
     )
   })
