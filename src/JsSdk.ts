@@ -10,6 +10,7 @@ import { createHash, randomBytes } from "node:crypto"
 import * as AccessTokenProvider from "./AccessTokenProvider.js"
 import * as Credential from "./internal/credential.js"
 import { SecretString, Seconds, wire } from "./internal/schemas.js"
+import { nonEmpty } from "./internal/validate.js"
 import * as TokenStore from "./TokenStore.js"
 import { decoder } from "./WechatDecode.js"
 import { redact, type Secret, WechatConfig } from "./WechatConfig.js"
@@ -41,14 +42,11 @@ export const getTicket = Effect.fn("JsSdk.getTicket")(function*(params: {
   readonly accessToken: Secret
   readonly type?: "jsapi" | "wx_card" | undefined
 }) {
-  const accessToken = redact(params.accessToken)
-  if (Redacted.value(accessToken) === "") {
-    return yield* new InvalidArgument({ argument: "accessToken", reason: "must not be empty", action: "stop" })
-  }
+  yield* nonEmpty("accessToken", params.accessToken)
   return yield* execute({
     endpoint: "cgi-bin/ticket/getticket",
     method: "GET",
-    query: { access_token: accessToken, type: params.type ?? "jsapi" }
+    query: { access_token: redact(params.accessToken), type: params.type ?? "jsapi" }
   }, decodeTicket)
 })
 

@@ -5,10 +5,10 @@
  */
 import { Effect, Redacted, Schema } from "effect"
 import { makeExchangeOnce } from "./internal/exchangeOnce.js"
+import { nonEmpty } from "./internal/validate.js"
 import { OptionalId, SecretString, wire } from "./internal/schemas.js"
 import { decoder } from "./WechatDecode.js"
 import { WechatConfig } from "./WechatConfig.js"
-import { InvalidArgument } from "./WechatError.js"
 import { execute } from "./WechatHttp.js"
 
 /**
@@ -36,9 +36,7 @@ const redeemOnce = makeExchangeOnce("jscode", MiniProgramSession)
  * @category endpoints
  */
 export const code2Session = Effect.fn("MiniProgram.code2Session")(function*(jsCode: string) {
-  if (jsCode.trim() === "") {
-    return yield* new InvalidArgument({ argument: "jsCode", reason: "must not be empty", action: "stop" })
-  }
+  yield* nonEmpty("jsCode", jsCode)
   const config = yield* WechatConfig
   const exchange = execute({
     endpoint: "sns/jscode2session",

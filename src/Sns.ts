@@ -11,6 +11,7 @@
  */
 import { Effect, Redacted, Schema } from "effect"
 import { makeExchangeOnce } from "./internal/exchangeOnce.js"
+import { invalid, nonEmpty } from "./internal/validate.js"
 import { OptionalId, SecretString, Seconds, wire } from "./internal/schemas.js"
 import { decoder } from "./WechatDecode.js"
 import { type Lang, redact, type Secret, WechatConfig } from "./WechatConfig.js"
@@ -87,8 +88,6 @@ const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
 const redeemOnce = makeExchangeOnce("code", SnsToken)
 
 const STATE = /^[A-Za-z0-9]*$/
-
-const invalid = (argument: string, reason: string) => new InvalidArgument({ argument, reason, action: "stop" })
 
 const checkRedirectUri = (redirectUri: string): Effect.Effect<string, InvalidArgument> => {
   let url: URL
@@ -183,12 +182,6 @@ export const qrConnectUrl: (params: {
   return yield* consentUrl("qrconnect", { ...params, scope: "snsapi_login" }, params.lang === undefined ? "" : `&lang=${params.lang}`)
 })
 
-const nonEmpty = (argument: string, value: string) =>
-  value.trim() === "" ? Effect.fail(invalid(argument, "must not be empty")) : Effect.void
-
-const nonEmptySecret = (argument: string, value: Secret) =>
-  nonEmpty(argument, Redacted.isRedacted(value) ? Redacted.value(value) : value)
-
 /**
  * Exchanges the callback's `code` for a web token (`sns/oauth2/access_token`).
  *
@@ -222,7 +215,7 @@ export const exchangeCode = Effect.fn("Sns.exchangeCode")(function*(code: string
  * @category endpoints
  */
 export const refreshToken = Effect.fn("Sns.refreshToken")(function*(refreshToken: Secret) {
-  yield* nonEmptySecret("refreshToken", refreshToken)
+  yield* nonEmpty("refreshToken", refreshToken)
   const config = yield* WechatConfig
   return yield* execute({
     endpoint: "sns/oauth2/refresh_token",
@@ -242,7 +235,7 @@ export const checkToken = Effect.fn("Sns.checkToken")(function*(params: {
   readonly accessToken: Secret
   readonly openid: string
 }) {
-  yield* nonEmptySecret("accessToken", params.accessToken)
+  yield* nonEmpty("accessToken", params.accessToken)
   yield* nonEmpty("openid", params.openid)
   yield* execute({
     endpoint: "sns/auth",
@@ -264,7 +257,7 @@ export const userInfo = Effect.fn("Sns.userInfo")(function*(params: {
   readonly openid: string
   readonly lang?: Lang | undefined
 }) {
-  yield* nonEmptySecret("accessToken", params.accessToken)
+  yield* nonEmpty("accessToken", params.accessToken)
   yield* nonEmpty("openid", params.openid)
   const config = yield* WechatConfig
   return yield* execute({

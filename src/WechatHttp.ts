@@ -46,8 +46,9 @@ const reveal = (params: Readonly<Record<string, Param>>): Record<string, string 
   return out
 }
 
-const secretsOf = (request: Request): ReadonlyArray<string> => {
-  const out: Array<string> = []
+/** The secret values a request carries (its `Redacted` params and the app secret). */
+const secretsOf = (request: Request, config: WechatConfigService): ReadonlyArray<string> => {
+  const out: Array<string> = [Redacted.value(config.appSecret)]
   for (const params of [request.query, request.json]) {
     if (params === undefined) continue
     for (const key in params) {
@@ -102,6 +103,7 @@ const codeOf = (u: unknown): string | undefined =>
   typeof u === "object" && u !== null && "code" in u && typeof u.code === "string" ? u.code : undefined
 
 const transportError = (endpoint: string, error: HttpClientError, secrets: ReadonlyArray<string>): WechatTransportError => {
+  // only failures pay for scrubbing
   const chain = causeChain(error.cause)
   const codes = chain.map(codeOf).filter((c): c is string => c !== undefined)
   const messages = chain.map((c) => (c instanceof Error ? c.message : undefined)).filter((m): m is string => !!m)
@@ -134,12 +136,12 @@ const attempt = (
   client: HttpClient.HttpClient,
   baseUrl: string,
   request: Request,
-  secrets: ReadonlyArray<string>
+  config: WechatConfigService
 ): Effect.Effect<string, WechatTransportError> => {
   let req = HttpClientRequest.make(request.method)(`${baseUrl}/${request.endpoint}`)
   if (request.query !== undefined) req = HttpClientRequest.setUrlParams(req, reveal(request.query))
   if (request.json !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, reveal(request.json))
-  const onError = (e: HttpClientError) => Effect.fail(transportError(request.endpoint, e, secrets))
+  const onError = (e: HttpClientError) => Effect.fail(transportError(request.endpoint, e, secretsOf(request, config)))
   return client.execute(req).pipe(
     Effect.flatMap((response): Effect.Effect<string, HttpClientError | WechatTransportError> => {
       if (response.status < 200 || response.status >= 300) {
@@ -181,9 +183,8 @@ export const execute = <A>(
     const config = yield* WechatConfig
     const client = quiet(yield* HttpClient.HttpClient)
     const policy = yield* WechatRetry.WechatRetry
-    const secrets = [...secretsOf(request), Redacted.value(config.appSecret)]
     yield* Effect.annotateCurrentSpan("wechat.endpoint", request.endpoint)
-    const once = Effect.flatMap(send(client, config, request, secrets), (text) => decode(request.endpoint, text))
+    const once = Effect.flatMap(send(client, config, request), (text) => decode(request.endpoint, text))
     return yield* (policy === WechatRetry.none ? once : Effect.retry(once, policy))
   }).pipe(
     Effect.tapError((error) =>
@@ -199,13 +200,12 @@ export const execute = <A>(
 const send = (
   client: HttpClient.HttpClient,
   config: WechatConfigService,
-  request: Request,
-  secrets: ReadonlyArray<string>
+  request: Request
 ): Effect.Effect<string, WechatTransportError> =>
   Effect.gen(function*() {
     const bases = [config.apiBaseUrl, ...config.fallbackApiBaseUrls]
     for (let i = 0; ; i++) {
-      const result = yield* attempt(client, bases[i]!, request, secrets).pipe(
+      const result = yield* attempt(client, bases[i]!, request, config).pipe(
         Effect.timeoutFail({
           duration: config.timeout,
           onTimeout: () =>

@@ -1,30 +1,12 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Redacted, TestClock } from "effect"
-import { createServer, type Server } from "node:http"
+import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { BasicToken, Sns, TokenStore, WechatConfig } from "../src/index.js"
 import { Replay } from "../src/testing/index.js"
 import { fixture } from "./helpers.js"
-
-/** A real loopback server answering every request with `body`, counting hits. */
-const serve = (body: string) =>
-  Effect.acquireRelease(
-    Effect.async<{ server: Server; url: string; hits: Array<string> }>((resume) => {
-      const hits: Array<string> = []
-      const server = createServer((req, res) => {
-        hits.push(req.url ?? "")
-        res.writeHead(200, { "content-type": "text/plain" })
-        res.end(body)
-      })
-      server.listen(0, "127.0.0.1", () => {
-        resume(Effect.succeed({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits }))
-      })
-    }),
-    ({ server }) => Effect.async<void>((resume) => {
-      server.close(() => resume(Effect.void))
-    })
-  )
+import { answeringServer } from "./support/loopback.js"
 
 /** A loopback port with nothing listening: connecting is refused. */
 const refusedPort = Effect.async<number>((resume) => {
@@ -39,7 +21,7 @@ describe("failover", () => {
   it.scoped("a refused connection moves on to the next base URL", () =>
     Effect.gen(function*() {
       const port = yield* refusedPort
-      const fallback = yield* serve(fixture("cgi_bin_token.success.json"))
+      const fallback = yield* answeringServer(fixture("cgi_bin_token.success.json"))
       const token = yield* BasicToken.fetch().pipe(
         Effect.provide(Layer.mergeAll(
           FetchHttpClient.layer,
@@ -54,8 +36,8 @@ describe("failover", () => {
 
   it.scoped("an errcode answer never fails over", () =>
     Effect.gen(function*() {
-      const primary = yield* serve(fixture("sns_oauth2_access_token.err_40163.json"))
-      const fallback = yield* serve(fixture("sns_oauth2_access_token.success.json"))
+      const primary = yield* answeringServer(fixture("sns_oauth2_access_token.err_40163.json"))
+      const fallback = yield* answeringServer(fixture("sns_oauth2_access_token.success.json"))
       const error = yield* Sns.exchangeCode("C").pipe(
         Effect.provide(Layer.mergeAll(
           FetchHttpClient.layer,

@@ -7,12 +7,11 @@ import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Exit, Fiber, Layer, Option, Redacted, Scope, TestClock } from "effect"
 import { mkdtempSync, readFileSync } from "node:fs"
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { AccessTokenProvider, BasicToken, JsSdk, Sns, TokenStore, WechatConfig, WechatError } from "../src/index.js"
 import { FakeWechat, Recorder } from "../src/testing/index.js"
+import { answeringServer } from "./support/loopback.js"
 import { BOUND, fakeFor } from "./testing/fakeSetup.js"
 
 describe("AccessTokenProvider under failure", () => {
@@ -80,16 +79,7 @@ describe("FakeWechat leak rule", () => {
 describe("test kit edge cases", () => {
   it.scoped("Recorder masks secret fields of a body that is not valid JSON", () =>
     Effect.gen(function*() {
-      const server = yield* Effect.acquireRelease(
-        Effect.async<{ url: string; close: () => void }>((resume) => {
-          const s = createServer((_, res) => {
-            res.writeHead(200, { "content-type": "text/plain" })
-            res.end(`{"access_token":"99_LEAKED-TOKEN-VALUE","expires_in":72`)
-          })
-          s.listen(0, "127.0.0.1", () => resume(Effect.succeed({ url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, close: () => s.close() })))
-        }),
-        (s) => Effect.sync(s.close)
-      )
+      const server = yield* answeringServer(`{"access_token":"99_LEAKED-TOKEN-VALUE","expires_in":72`)
       const path = join(mkdtempSync(join(tmpdir(), "rec-")), "c.json")
       const error = yield* Effect.flip(BasicToken.fetch().pipe(
         Effect.provide(Layer.merge(Recorder.layer(path).pipe(Layer.provide(FetchHttpClient.layer)), WechatConfig.layer({ appId: "wx1", appSecret: "record-secret", apiBaseUrl: server.url })))

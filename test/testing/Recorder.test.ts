@@ -2,32 +2,24 @@ import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { mkdtempSync, readFileSync } from "node:fs"
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { BasicToken, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { Recorder, Replay } from "../../src/testing/index.js"
+import { loopbackServer } from "../support/loopback.js"
 
 const SECRET = "RECORDER-SENTINEL-SECRET"
 const TOKEN = "RECORDER-SENTINEL-TOKEN"
 const REFRESH = "RECORDER-SENTINEL-REFRESH"
 
-const liveServer = Effect.acquireRelease(
-  Effect.async<{ url: string; close: () => void }>((resume) => {
-    const server = createServer((req, res) => {
-      res.writeHead(200, { "content-type": "text/plain", "set-cookie": "x=1" })
-      if (req.url?.startsWith("/sns/oauth2/access_token")) {
-        res.end(JSON.stringify({ access_token: TOKEN, expires_in: 7200, refresh_token: REFRESH, openid: "OPENID", scope: "snsapi_base" }))
-      } else {
-        res.end(`{"errcode":40125,"errmsg":"invalid appsecret rid: 671b9ddb-6ce940c8-7d5bcaf9"}`)
-      }
-    })
-    server.listen(0, "127.0.0.1", () =>
-      resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() })))
-  }),
-  ({ close }) => Effect.sync(close)
-)
+const liveServer = loopbackServer((req, res) => {
+  res.writeHead(200, { "content-type": "text/plain", "set-cookie": "x=1" })
+  if (req.url?.startsWith("/sns/oauth2/access_token")) {
+    res.end(JSON.stringify({ access_token: TOKEN, expires_in: 7200, refresh_token: REFRESH, openid: "OPENID", scope: "snsapi_base" }))
+  } else {
+    res.end(`{"errcode":40125,"errmsg":"invalid appsecret rid: 671b9ddb-6ce940c8-7d5bcaf9"}`)
+  }
+})
 
 describe("Recorder", () => {
   it.scoped("writes a cassette with secrets masked, which Replay then answers from", () =>

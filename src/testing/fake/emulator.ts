@@ -193,30 +193,29 @@ export class Emulator {
     return user.openids[appId] ?? `o${derive("openid", appId, user.id, user.snapshot ? "snapshot" : "")}`
   }
 
-  private userByOpenid(appId: string, openid: string): FakeUser | undefined {
-    for (const user of this.users.values()) if (this.openidOf(appId, user) === openid) return user
-    return undefined
-  }
-
   issueCode(appId: string, userId: string, scope: Scope): Effect.Effect<string, FakeWechatError> {
-    return Effect.gen(this, function*() {
-      if (!this.apps.has(appId)) return yield* new FakeWechatError({ reason: `unknown app ${appId}` })
-      if (!this.users.has(userId)) return yield* new FakeWechatError({ reason: `unknown user ${userId}` })
-      const now = yield* Clock.currentTimeMillis
-      const life = scope === "snsapi_login" ? this.lifetimes.qrCode : this.lifetimes.oauthCode
-      const code = randomBytes(16).toString("hex")
-      this.codes.set(code, { appId, userId, scope, expiresAt: now + life * 1000, used: false })
-      return code
-    })
+    const life = scope === "snsapi_login" ? this.lifetimes.qrCode : this.lifetimes.oauthCode
+    return this.issue(this.codes, appId, userId, scope, life)
   }
 
   issueJsCode(appId: string, userId: string): Effect.Effect<string, FakeWechatError> {
+    return this.issue(this.jsCodes, appId, userId, "snsapi_base", this.lifetimes.jsCode)
+  }
+
+  /** A fresh single-use code for a known app and user, living `seconds`. */
+  private issue(
+    codes: Map<string, Code>,
+    appId: string,
+    userId: string,
+    scope: Scope,
+    seconds: number
+  ): Effect.Effect<string, FakeWechatError> {
     return Effect.gen(this, function*() {
       if (!this.apps.has(appId)) return yield* new FakeWechatError({ reason: `unknown app ${appId}` })
       if (!this.users.has(userId)) return yield* new FakeWechatError({ reason: `unknown user ${userId}` })
       const now = yield* Clock.currentTimeMillis
       const code = randomBytes(16).toString("hex")
-      this.jsCodes.set(code, { appId, userId, scope: "snsapi_base", expiresAt: now + this.lifetimes.jsCode * 1000, used: false })
+      codes.set(code, { appId, userId, scope, expiresAt: now + seconds * 1000, used: false })
       return code
     })
   }
@@ -471,29 +470,33 @@ export class Emulator {
     })
   }
 
-  private auth(request: FakeRequest): Effect.Effect<FakeResponse> {
+  /**
+   * What sns/auth and sns/userinfo check first, in order: the web token (`invalidCode` when
+   * unknown), the minute quota, and that the openid is the token's user's.
+   */
+  private tokenUser(request: FakeRequest, endpoint: string, invalidCode: number): Effect.Effect<{ readonly grant: Grant; readonly user: FakeUser } | FakeResponse> {
     return Effect.gen(this, function*() {
-      const found = yield* this.webToken(request.query.access_token, 40014)
+      const found = yield* this.webToken(request.query.access_token, invalidCode)
       if (!("grant" in found)) return found
-      const limited = yield* this.countQuota(found.grant.appId, "sns/auth")
+      const limited = yield* this.countQuota(found.grant.appId, endpoint)
       if (limited !== undefined) return limited
       if (request.query.openid === undefined || request.query.openid === "") return this.error(41009, "missing openid")
       const user = this.users.get(found.grant.userId)!
       if (this.openidOf(found.grant.appId, user) !== request.query.openid) return this.error(40003, "invalid openid")
-      return json({ errcode: 0, errmsg: "ok" }, "text/plain")
+      return { grant: found.grant, user }
     })
+  }
+
+  private auth(request: FakeRequest): Effect.Effect<FakeResponse> {
+    return Effect.map(this.tokenUser(request, "sns/auth", 40014), (found) =>
+      "grant" in found ? json({ errcode: 0, errmsg: "ok" }, "text/plain") : found)
   }
 
   private userinfo(request: FakeRequest): Effect.Effect<FakeResponse> {
     return Effect.gen(this, function*() {
-      const found = yield* this.webToken(request.query.access_token, 40001)
+      const found = yield* this.tokenUser(request, "sns/userinfo", 40001)
       if (!("grant" in found)) return found
-      const limited = yield* this.countQuota(found.grant.appId, "sns/userinfo")
-      if (limited !== undefined) return limited
-      const { grant } = found
-      if (request.query.openid === undefined || request.query.openid === "") return this.error(41009, "missing openid")
-      const user = this.users.get(grant.userId)!
-      if (this.openidOf(grant.appId, user) !== request.query.openid) return this.error(40003, "invalid openid")
+      const { grant, user } = found
       if (grant.scope === "snsapi_base" || user.snapshot) return this.error(48001, "api unauthorized")
       const app = this.apps.get(grant.appId)!
       return json(wechatJson({
@@ -635,10 +638,5 @@ export class Emulator {
       }
       return json({ errcode: 0, errmsg: "ok", ticket: ticket.ticket, expires_in: this.lifetimes.ticket }, "text/plain")
     })
-  }
-
-  /** The user behind an openid of an app (for the control API). */
-  findUser(appId: string, openid: string): FakeUser | undefined {
-    return this.userByOpenid(appId, openid)
   }
 }
