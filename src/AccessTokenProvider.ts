@@ -24,6 +24,7 @@ import type { HttpClient } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Redacted, type Scope } from "effect"
 import * as BasicToken from "./BasicToken.js"
 import * as Credential from "./internal/credential.js"
+import { keysOf } from "./internal/keys.js"
 import * as TokenStore from "./TokenStore.js"
 import { WechatConfig } from "./WechatConfig.js"
 import { type AccessTokenInvalid, InvalidArgument, type WechatError } from "./WechatError.js"
@@ -101,7 +102,8 @@ export const make = (
     const fetch = (source === "classic" ? BasicToken.fetch() : BasicToken.fetchStable()).pipe(Effect.provide(context))
     const credential = yield* Credential.make({
       store,
-      key: TokenStore.key(config.appId, `access_token:${source}`),
+      keys: keysOf(config),
+      key: TokenStore.key(config.appId, "access_token", source),
       schema: BasicToken.BasicAccessToken,
       secretOf: (t) => Redacted.value(t.accessToken),
       expiresInOf: (t) => t.expiresIn,

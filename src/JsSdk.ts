@@ -9,6 +9,7 @@ import { Clock, Context, Duration, Effect, Layer, Redacted, Schema, type Scope }
 import { createHash, randomBytes } from "node:crypto"
 import * as AccessTokenProvider from "./AccessTokenProvider.js"
 import * as Credential from "./internal/credential.js"
+import { keysOf } from "./internal/keys.js"
 import { SecretString, Seconds, wire } from "./internal/schemas.js"
 import { nonEmpty } from "./internal/validate.js"
 import * as TokenStore from "./TokenStore.js"
@@ -169,7 +170,8 @@ export const makeTicketProvider = (options: {
     const maxAgeSeconds = Duration.toSeconds(Duration.decode(options.maxAge ?? "1 hour"))
     const credential = yield* Credential.make({
       store,
-      key: TokenStore.key(config.appId, `ticket:${type}`),
+      keys: keysOf(config),
+      key: TokenStore.key(config.appId, "ticket", type),
       schema: JsSdkTicket,
       secretOf: (t) => Redacted.value(t.ticket),
       expiresInOf: (t) => Math.min(t.expiresIn, maxAgeSeconds),

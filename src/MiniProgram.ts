@@ -8,7 +8,7 @@ import { makeExchangeOnce } from "./internal/exchangeOnce.js"
 import { nonEmpty } from "./internal/validate.js"
 import { OptionalId, SecretString, wire } from "./internal/schemas.js"
 import { decoder } from "./WechatDecode.js"
-import { WechatConfig } from "./WechatConfig.js"
+import { type Secret, WechatConfig } from "./WechatConfig.js"
 import { execute } from "./WechatHttp.js"
 
 /**
@@ -25,23 +25,30 @@ export class MiniProgramSession extends Schema.Class<MiniProgramSession>("effect
 }) {}
 
 const decodeSession = decoder(MiniProgramSession)
-const redeemOnce = makeExchangeOnce("jscode", MiniProgramSession)
+const redeemOnce = makeExchangeOnce("jscode", "sns/jscode2session", MiniProgramSession)
 
 /**
- * Exchanges a `wx.login` code (single-use, 5 minutes) for a session. Idempotent like
- * `Sns.exchangeCode`: duplicate calls with the same code share one request and result.
- * Fails with `InvalidCode`, `CodeAlreadyUsed`, `CodeBlocked` (risk control), `RateLimited`, …
+ * Exchanges a `wx.login` code (single-use, 5 minutes) for a session. Like
+ * `Sns.exchangeCode`: concurrent duplicates share one request, and a duplicate within
+ * `WechatConfig.duplicateWindow` gets the same session only with the same `binding` (e.g.
+ * a request id the mini program sends with its retries); without one, a duplicate gets
+ * `CodeAlreadyUsed`. Fails with `InvalidCode`, `CodeAlreadyUsed`, `CodeBlocked` (risk
+ * control), `RateLimited`, …
  *
  * @since 0.1.0
  * @category endpoints
  */
-export const code2Session = Effect.fn("MiniProgram.code2Session")(function*(jsCode: string) {
+export const code2Session = Effect.fn("MiniProgram.code2Session")(function*(
+  jsCode: string,
+  options?: { readonly binding?: Secret | undefined }
+) {
   yield* nonEmpty("jsCode", jsCode)
+  if (options?.binding !== undefined) yield* nonEmpty("binding", options.binding)
   const config = yield* WechatConfig
   const exchange = execute({
     endpoint: "sns/jscode2session",
     method: "GET",
     query: { appid: config.appId, secret: config.appSecret, js_code: Redacted.make(jsCode), grant_type: "authorization_code" }
   }, decodeSession)
-  return yield* redeemOnce(jsCode, exchange)
+  return yield* redeemOnce(jsCode, options?.binding, exchange)
 })

@@ -9,13 +9,15 @@
  *
  * @since 0.1.0
  */
-import { Effect, Redacted, Schema } from "effect"
+import { Clock, Duration, Effect, Option, Redacted, Schema } from "effect"
 import { makeExchangeOnce } from "./internal/exchangeOnce.js"
-import { invalid, nonEmpty } from "./internal/validate.js"
+import { keysOf } from "./internal/keys.js"
 import { OptionalId, SecretString, Seconds, wire } from "./internal/schemas.js"
+import * as State from "./internal/state.js"
+import { invalid, nonEmpty } from "./internal/validate.js"
 import { decoder } from "./WechatDecode.js"
 import { type Lang, redact, type Secret, WechatConfig } from "./WechatConfig.js"
-import { InvalidArgument } from "./WechatError.js"
+import { InvalidArgument, InvalidState } from "./WechatError.js"
 import { execute } from "./WechatHttp.js"
 
 const ScopeList = Schema.transform(Schema.String, Schema.Array(Schema.String), {
@@ -85,7 +87,7 @@ export class SnsUserInfo extends Schema.Class<SnsUserInfo>("effect-wechat/SnsUse
 const decodeToken = decoder(SnsToken)
 const decodeUserInfo = decoder(SnsUserInfo)
 const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
-const redeemOnce = makeExchangeOnce("code", SnsToken)
+const redeemOnce = makeExchangeOnce("code", "sns/oauth2/access_token", SnsToken)
 
 const STATE = /^[A-Za-z0-9]*$/
 
@@ -183,27 +185,187 @@ export const qrConnectUrl: (params: {
 })
 
 /**
+ * What a verified `state` carried. `binding` is what {@link exchangeCode} takes: the
+ * session id for a session-bound state, the nonce for a cookieless one.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class VerifiedState extends Schema.Class<VerifiedState>("effect-wechat/VerifiedState")({
+  /** 24 hex characters, unique per state. */
+  nonce: Schema.String,
+  expiresAt: Schema.DateFromNumber,
+  /** Whether the state was bound to a session (false in cookieless mode). */
+  sessionBound: Schema.Boolean,
+  /** Where to send the user after login: a relative path on this site, if one was given. */
+  returnTo: Schema.OptionFromUndefinedOr(Schema.String),
+  binding: Schema.Redacted(Schema.String)
+}) {}
+
+/**
+ * Options of {@link makeState}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface StateOptions {
+  /**
+   * The login's session id (e.g. a random value in an HttpOnly cookie set when the login
+   * starts). Binding to it is the default and blocks login CSRF and callback replay.
+   */
+  readonly session?: Secret | undefined
+  /**
+   * Make a state bound to nothing but itself, for browsers that lose cookies (WeChat's
+   * in-app browser sometimes does). Trade-off: anyone holding the callback URL can replay
+   * it inside the duplicate window (60 s). Must be said explicitly.
+   */
+  readonly cookieless?: boolean | undefined
+  /** Default 10 minutes; at most 1 day. */
+  readonly ttl?: Duration.DurationInput | undefined
+  /** A relative path on this site (`/…`) to return to after login; up to 52 bytes. */
+  readonly returnTo?: string | undefined
+}
+
+const MAX_SESSION_LENGTH = 1024
+
+const sessionOf = (session: Secret | undefined): Effect.Effect<string | undefined, InvalidArgument> => {
+  if (session === undefined) return Effect.succeed(undefined)
+  const value = Redacted.value(redact(session))
+  if (value === "") return Effect.fail(invalid("session", "must not be empty"))
+  if (value.length > MAX_SESSION_LENGTH) return Effect.fail(invalid("session", `must be at most ${MAX_SESSION_LENGTH} characters`))
+  return Effect.succeed(value)
+}
+
+/**
+ * A signed `state` for the consent URL: at most 128 characters of `[A-Za-z0-9]` (what
+ * WeChat accepts) binding a random nonce, an expiry, the login's session and an optional
+ * return path, MACed with HMAC-SHA256 under `WechatConfig.stateKeys`. Needs no storage,
+ * so any process of a cluster can verify it. Fails with `InvalidArgument` for a missing
+ * binding (pass `session`, or `cookieless: true`), a bad `ttl` or a `returnTo` that is not
+ * a short relative path.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sns } from "effect-wechat"
+ *
+ * // GET /login: `session` is a fresh random id the app also sets as an HttpOnly cookie
+ * const login = (session: string) =>
+ *   Effect.flatMap(Sns.makeState({ session, returnTo: "/orders" }), (state) =>
+ *     Sns.authorizeUrl({ redirectUri: "https://example.com/callback", scope: "snsapi_userinfo", state }))
+ * ```
+ *
+ * @since 0.2.0
+ * @category state
+ */
+export const makeState: (options: StateOptions) => Effect.Effect<string, InvalidArgument, WechatConfig> = Effect.fn(
+  "Sns.makeState"
+)(function*(options: StateOptions) {
+  const session = yield* sessionOf(options.session)
+  if (session === undefined && options.cookieless !== true) {
+    return yield* invalid("session", "bind the state to the login's session, or pass cookieless: true to make an unbound one")
+  }
+  const ttl = Duration.decode(options.ttl ?? Duration.minutes(10))
+  if (!Duration.isFinite(ttl) || Duration.toMillis(ttl) < 1000 || Duration.toMillis(ttl) > 86_400_000) {
+    return yield* invalid("ttl", "must be between 1 second and 1 day")
+  }
+  if (options.returnTo !== undefined) {
+    if (!State.isRelativePath(options.returnTo)) return yield* invalid("returnTo", "must be a relative path on this site, starting with a single /")
+    if (Buffer.byteLength(options.returnTo) > State.MAX_RETURN_TO_BYTES) {
+      return yield* invalid("returnTo", `must be at most ${State.MAX_RETURN_TO_BYTES} bytes (keep longer targets server-side)`)
+    }
+  }
+  const config = yield* WechatConfig
+  const now = yield* Clock.currentTimeMillis
+  return State.make(keysOf(config).state[0]!, { expiresAt: now + Duration.toMillis(ttl), session, returnTo: options.returnTo }).state
+})
+
+/**
+ * Verifies the callback's `state` (constant-time) against the configured keys, the clock
+ * and the login's session. Fails with `InvalidState` whose `reason` is `malformed`,
+ * `tampered`, `expired` or `other-session` (a session-bound state presented with another
+ * session or none; or an unbound state where `cookieless: true` was not said).
+ *
+ * @since 0.2.0
+ * @category state
+ */
+export const verifyState: (
+  state: string,
+  options?: { readonly session?: Secret | undefined; readonly cookieless?: boolean | undefined }
+) => Effect.Effect<VerifiedState, InvalidState, WechatConfig> = Effect.fn("Sns.verifyState")(function*(
+  state: string,
+  options?: { readonly session?: Secret | undefined; readonly cookieless?: boolean | undefined }
+) {
+  const config = yield* WechatConfig
+  const now = yield* Clock.currentTimeMillis
+  const session = options?.session === undefined ? undefined : Redacted.value(redact(options.session))
+  const result = typeof state === "string"
+    ? State.verify(keysOf(config).state, state, now, { session: session === "" ? undefined : session, cookieless: options?.cookieless === true })
+    : "malformed"
+  if (typeof result === "string") return yield* new InvalidState({ reason: result, action: "reauthorize" })
+  return new VerifiedState({
+    nonce: result.nonce,
+    expiresAt: new Date(result.expiresAt),
+    sessionBound: result.sessionBound,
+    returnTo: Option.fromNullable(result.returnTo),
+    binding: Redacted.make(result.sessionBound ? session! : result.nonce)
+  })
+})
+
+/**
+ * Options of a code exchange.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ExchangeOptions {
+  /**
+   * Who may receive this exchange's result again: the login's session id (from the cookie
+   * the state was bound to), or, in cookieless mode, the verified state's nonce. Pass
+   * {@link VerifiedState}'s `binding`.
+   */
+  readonly binding?: Secret | undefined
+}
+
+/**
  * Exchanges the callback's `code` for a web token (`sns/oauth2/access_token`).
  *
  * A code is single-use and lives 5 minutes (10 for QR login), and WeChat sometimes
- * delivers the callback twice. So this is idempotent: concurrent or repeated calls with
- * the same code make one request and all get the same token, for 5 minutes, in this process
- * and (with a shared `TokenStore`, e.g. Redis) across processes. `CodeAlreadyUsed` and
- * `InvalidCode` are kept 10 seconds; other failures are not kept. Never retried after the
- * request may have reached WeChat.
+ * delivers the callback twice. So a redemption's result is kept for
+ * `WechatConfig.duplicateWindow` (60 s by default) and handed again only to a caller with
+ * the same `binding`: a duplicate callback in the same browser gets the same token, while a
+ * replayed callback URL (another browser, no binding) gets `CodeAlreadyUsed` without a call
+ * to WeChat. Concurrent duplicates make one request, in this process and (with a shared
+ * `TokenStore`, e.g. Redis) across processes. Once WeChat has answered with a token, a
+ * failing store never turns the login into an error. Never retried after the request may
+ * have reached WeChat.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Sns } from "effect-wechat"
+ *
+ * // GET /callback?code=…&state=…, with the login cookie's session id
+ * const callback = (code: string, state: string, session: string) =>
+ *   Effect.gen(function*() {
+ *     const verified = yield* Sns.verifyState(state, { session })
+ *     return yield* Sns.exchangeCode(code, { binding: verified.binding })
+ *   })
+ * ```
  *
  * @since 0.1.0
  * @category endpoints
  */
-export const exchangeCode = Effect.fn("Sns.exchangeCode")(function*(code: string) {
+export const exchangeCode = Effect.fn("Sns.exchangeCode")(function*(code: string, options?: ExchangeOptions) {
   yield* nonEmpty("code", code)
+  if (options?.binding !== undefined) yield* nonEmpty("binding", options.binding)
   const config = yield* WechatConfig
   const exchange = execute({
     endpoint: "sns/oauth2/access_token",
     method: "GET",
     query: { appid: config.appId, secret: config.appSecret, code: Redacted.make(code), grant_type: "authorization_code" }
   }, decodeToken)
-  return yield* redeemOnce(code, exchange)
+  return yield* redeemOnce(code, options?.binding, exchange)
 })
 
 /**

@@ -3,15 +3,18 @@
  * `@effect/platform`'s `KeyValueStore` (file system, or any store you plug in), or in
  * Redis (`effect-wechat/redis`), where many processes share them.
  *
- * Entries carry their expiry; a stored value that fails to decode is treated as absent.
- * The store also offers a lock (`acquireLock`, released or extended only by its holder),
+ * A store holds opaque strings with a time to live. The library seals every value it
+ * stores (AES-256-GCM under a key derived from `WechatConfig.storeKey`, by default the
+ * app secret), so a store's raw contents reveal no token, ticket or `session_key`; a value
+ * that fails to open or decode is treated as absent. The store also offers a lock (`acquireLock`, released or extended only by its holder),
  * which the Redis store makes cross-process, so many processes do one refresh between them.
  *
  * @since 0.1.0
  */
-import { KeyValueStore } from "@effect/platform"
+import { type FileSystem, KeyValueStore, type Path } from "@effect/platform"
 import { Clock, Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { randomBytes } from "node:crypto"
+import * as FileStore from "./internal/fileStore.js"
 
 /**
  * A store operation failed (unreachable, timed out, refused).
@@ -60,13 +63,14 @@ export class TokenStore extends Context.Reference<TokenStore>()("effect-wechat/T
 }) {}
 
 /**
- * A store key: `effect-wechat:<appId>:<kind>[:<id>]`.
+ * A store key: `effect-wechat:<appId>:<part>[:<part>…]`. Each part is escaped (`%` and
+ * `:`), so two different lists of parts never give the same key.
  *
  * @since 0.1.0
  * @category keys
  */
-export const key = (appId: string, kind: string, id?: string): string =>
-  id === undefined ? `effect-wechat:${appId}:${kind}` : `effect-wechat:${appId}:${kind}:${id}`
+export const key = (appId: string, ...parts: ReadonlyArray<string>): string =>
+  ["effect-wechat", appId, ...parts].map((part, i) => (i === 0 ? part : part.replace(/%/g, "%25").replace(/:/g, "%3A"))).join(":")
 
 /**
  * A random lock-holder token.
@@ -81,47 +85,84 @@ interface Cell {
   readonly expiresAt: number
 }
 
-const makeMemoryUnsafe = (): Service => {
+/**
+ * Options of the in-memory store.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface MemoryOptions {
+  /**
+   * At most this many entries (default 10,000); past it the oldest written are dropped.
+   * Expired entries are swept as the clock moves on, so an idle store holds nothing dead.
+   */
+  readonly maxEntries?: number | undefined
+}
+
+const SWEEP_EVERY_MS = 10_000
+
+const makeMemoryUnsafe = (options: MemoryOptions = {}): Service => {
+  const maxEntries = options.maxEntries ?? 10_000
   const cells = new Map<string, Cell>()
-  const live = (k: string, now: number): Cell | undefined => {
-    const cell = cells.get(k)
+  const locks = new Map<string, Cell>()
+  let nextSweep = -Infinity
+  const live = (map: Map<string, Cell>, k: string, now: number): Cell | undefined => {
+    const cell = map.get(k)
     if (cell !== undefined && cell.expiresAt <= now) {
-      cells.delete(k)
+      map.delete(k)
       return undefined
     }
     return cell
   }
-  const lockKey = (k: string) => `lock\u0000${k}`
+  const sweep = (now: number) => {
+    if (now < nextSweep && cells.size <= maxEntries) return
+    nextSweep = now + SWEEP_EVERY_MS
+    for (const map of [cells, locks]) {
+      for (const [k, cell] of map) if (cell.expiresAt <= now) map.delete(k)
+    }
+    // Map order is write order: drop the oldest writes past the bound
+    for (const k of cells.keys()) {
+      if (cells.size <= maxEntries) break
+      cells.delete(k)
+    }
+  }
+  const write = (map: Map<string, Cell>, k: string, value: string, expiresAt: number) => {
+    map.delete(k) // re-inserted last: the newest write
+    map.set(k, { value, expiresAt })
+  }
+  const now = Clock.currentTimeMillis
   return {
     shared: false,
-    get: (k) => Effect.map(Clock.currentTimeMillis, (now) => Option.map(Option.fromNullable(live(k, now)), (c) => c.value)),
+    get: (k) => Effect.map(now, (t) => Option.map(Option.fromNullable(live(cells, k, t)), (c) => c.value)),
     set: (k, value, ttl) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        cells.set(k, { value, expiresAt: now + Duration.toMillis(ttl) })
+      Effect.map(now, (t) => {
+        write(cells, k, value, t + Duration.toMillis(ttl))
+        sweep(t)
       }),
     compareAndDelete: (k, expected) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        if (live(k, now)?.value !== expected) return false
+      Effect.map(now, (t) => {
+        if (live(cells, k, t)?.value !== expected) return false
         cells.delete(k)
         return true
       }),
     acquireLock: (k, ttl) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        if (live(lockKey(k), now) !== undefined) return Option.none()
+      Effect.map(now, (t) => {
+        sweep(t)
+        if (live(locks, k, t) !== undefined) return Option.none()
         const token = lockToken()
-        cells.set(lockKey(k), { value: token, expiresAt: now + Duration.toMillis(ttl) })
+        write(locks, k, token, t + Duration.toMillis(ttl))
         return Option.some(token)
       }),
     releaseLock: (k, token) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        if (live(lockKey(k), now)?.value !== token) return false
-        cells.delete(lockKey(k))
+      Effect.map(now, (t) => {
+        if (live(locks, k, t)?.value !== token) return false
+        locks.delete(k)
         return true
       }),
     extendLock: (k, token, ttl) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        if (live(lockKey(k), now)?.value !== token) return false
-        cells.set(lockKey(k), { value: token, expiresAt: now + Duration.toMillis(ttl) })
+      Effect.map(now, (t) => {
+        if (live(locks, k, t)?.value !== token) return false
+        write(locks, k, token, t + Duration.toMillis(ttl))
         return true
       })
   }
@@ -133,13 +174,23 @@ const makeMemoryUnsafe = (): Service => {
  * @since 0.1.0
  * @category constructors
  */
-export const makeMemory: Effect.Effect<Service> = Effect.sync(makeMemoryUnsafe)
+export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> => Effect.sync(() => makeMemoryUnsafe(options))
 
 /**
+ * A fresh in-memory store as the `TokenStore` (the default is one process-wide store).
+ *
  * @since 0.1.0
  * @category layers
  */
-export const layerMemory: Layer.Layer<TokenStore> = Layer.effect(TokenStore, makeMemory)
+export const layerMemory: Layer.Layer<TokenStore> = Layer.effect(TokenStore, makeMemory())
+
+/**
+ * {@link layerMemory} with options.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerMemoryWith = (options: MemoryOptions): Layer.Layer<TokenStore> => Layer.effect(TokenStore, makeMemory(options))
 
 const Stored = Schema.parseJson(Schema.Struct({ v: Schema.String, e: Schema.Number }))
 const decodeStored = Schema.decodeUnknownOption(Stored)
@@ -194,32 +245,16 @@ export const layerKeyValueStore: Layer.Layer<TokenStore, never, KeyValueStore.Ke
 
 /**
  * The store on files under `directory` (needs `FileSystem` and `Path`, e.g. from
- * `@effect/platform-node`'s `NodeContext.layer`).
+ * `@effect/platform-node`'s `NodeContext.layer`): the folder is created 0700 and each
+ * entry is a 0600 file written atomically (temporary file, then rename); expired files are
+ * removed. Values are sealed by the library before they reach the store. Locks are
+ * in-process: use it for one process (to keep tokens across restarts), Redis for many.
+ * Fails with `TokenStoreError` when the folder cannot be created.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerFileSystem = (directory: string) =>
-  layerKeyValueStore.pipe(Layer.provide(KeyValueStore.layerFileSystem(directory)))
-
-/**
- * A typed view of store entries, with its codec compiled once: reads decode (an entry
- * that fails to decode counts as absent), writes encode.
- *
- * @since 0.1.0
- * @category typed access
- */
-export const typed = <A, I>(schema: Schema.Schema<A, I>) => {
-  const json = Schema.parseJson(schema)
-  const decode = Schema.decodeUnknownOption(json)
-  const encode = Schema.encode(json)
-  return {
-    get: (store: Service, k: string): Effect.Effect<Option.Option<A>, TokenStoreError> =>
-      Effect.map(store.get(k), Option.flatMap(decode)),
-    set: (store: Service, k: string, value: A, ttl: Duration.DurationInput): Effect.Effect<void, TokenStoreError> =>
-      Effect.flatMap(
-        encode(value).pipe(Effect.mapError((e) => new TokenStoreError({ operation: "encode", detail: e.message }))),
-        (text) => store.set(k, text, ttl)
-      )
-  }
-}
+export const layerFileSystem = (
+  directory: string
+): Layer.Layer<TokenStore, TokenStoreError, FileSystem.FileSystem | Path.Path> =>
+  Layer.effect(TokenStore, FileStore.make(directory, makeMemoryUnsafe()))

@@ -54,6 +54,19 @@ export interface Service {
   readonly timeout: Duration.Duration
   /** Default `lang` for `sns/userinfo`. */
   readonly lang: Lang
+  /**
+   * Keys that sign and verify `Sns.makeState` states: the first signs, every one verifies,
+   * so keys rotate without breaking logins under way. Default: one key derived from the
+   * app secret.
+   */
+  readonly stateKeys: ReadonlyArray<Redacted.Redacted<string>>
+  /** The secret that seals what the library stores (tokens, tickets, exchange results). */
+  readonly storeKey: Redacted.Redacted<string>
+  /**
+   * How long a code exchange's result is handed again to a duplicate callback with the
+   * same binding (WeChat sometimes calls back twice within seconds).
+   */
+  readonly duplicateWindow: Duration.Duration
 }
 
 /**
@@ -78,6 +91,12 @@ export interface Options {
   readonly openBaseUrl?: string | undefined
   readonly timeout?: Duration.DurationInput | undefined
   readonly lang?: Lang | undefined
+  /** State-signing keys (each at least 32 characters); default: derived from the app secret. */
+  readonly stateKeys?: ReadonlyArray<Secret> | undefined
+  /** Store-sealing secret (at least 32 characters); default: the app secret. */
+  readonly storeKey?: Secret | undefined
+  /** Default 60 seconds; at most 5 minutes (a code's life). */
+  readonly duplicateWindow?: Duration.DurationInput | undefined
 }
 
 /**
@@ -97,8 +116,11 @@ export const defaults = {
   fallbackApiBaseUrls: ["https://api2.weixin.qq.com"] as ReadonlyArray<string>,
   openBaseUrl: "https://open.weixin.qq.com",
   timeout: Duration.seconds(5),
-  lang: "zh_CN" as Lang
+  lang: "zh_CN" as Lang,
+  duplicateWindow: Duration.seconds(60)
 }
+
+const MIN_KEY_LENGTH = 32
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i
 
@@ -150,7 +172,35 @@ export const make = (options: Options): Effect.Effect<Service, InvalidArgument> 
     if (!Duration.isFinite(timeout) || Duration.toMillis(timeout) <= 0) {
       return yield* new InvalidArgument({ argument: "timeout", reason: "must be a positive, finite duration", action: "fix-config" })
     }
-    return { appId: options.appId, appSecret, apiBaseUrl, fallbackApiBaseUrls, openBaseUrl, timeout, lang: options.lang ?? defaults.lang }
+    const keyOption = (argument: string, secret: Secret) => {
+      const key = redact(secret)
+      return Redacted.value(key).length < MIN_KEY_LENGTH
+        ? Effect.fail(new InvalidArgument({ argument, reason: `must be at least ${MIN_KEY_LENGTH} characters (a random secret)`, action: "fix-config" }))
+        : Effect.succeed(key)
+    }
+    if (options.stateKeys !== undefined && options.stateKeys.length === 0) {
+      return yield* new InvalidArgument({ argument: "stateKeys", reason: "must hold at least one key (or be left out)", action: "fix-config" })
+    }
+    const stateKeys = options.stateKeys === undefined
+      ? [appSecret]
+      : yield* Effect.forEach(options.stateKeys, (k) => keyOption("stateKeys", k))
+    const storeKey = options.storeKey === undefined ? appSecret : yield* keyOption("storeKey", options.storeKey)
+    const duplicateWindow = Duration.decode(options.duplicateWindow ?? defaults.duplicateWindow)
+    if (!Duration.isFinite(duplicateWindow) || Duration.toMillis(duplicateWindow) <= 0 || Duration.toMillis(duplicateWindow) > 300_000) {
+      return yield* new InvalidArgument({ argument: "duplicateWindow", reason: "must be a positive duration of at most 5 minutes", action: "fix-config" })
+    }
+    return {
+      appId: options.appId,
+      appSecret,
+      apiBaseUrl,
+      fallbackApiBaseUrls,
+      openBaseUrl,
+      timeout,
+      lang: options.lang ?? defaults.lang,
+      stateKeys,
+      storeKey,
+      duplicateWindow
+    }
   })
 
 /**
@@ -167,7 +217,8 @@ export const layer = (options: Options): Layer.Layer<WechatConfig, InvalidArgume
 
 /**
  * Reads `WECHAT_APP_ID`, `WECHAT_APP_SECRET` and, when set, `WECHAT_API_BASE_URL`,
- * `WECHAT_OPEN_BASE_URL` and `WECHAT_TIMEOUT` (a duration such as `5 seconds`) through
+ * `WECHAT_OPEN_BASE_URL`, `WECHAT_TIMEOUT` (a duration such as `5 seconds`),
+ * `WECHAT_STATE_KEYS` (comma-separated, newest first) and `WECHAT_STORE_KEY` through
  * Effect's `Config`.
  *
  * @since 0.1.0
@@ -181,12 +232,18 @@ export const layerConfig: Layer.Layer<WechatConfig, ConfigError | InvalidArgumen
     const apiBaseUrl = yield* Config.option(Config.string("WECHAT_API_BASE_URL"))
     const openBaseUrl = yield* Config.option(Config.string("WECHAT_OPEN_BASE_URL"))
     const timeout = yield* Config.option(Config.duration("WECHAT_TIMEOUT"))
+    const stateKeys = yield* Config.option(Config.redacted("WECHAT_STATE_KEYS"))
+    const storeKey = yield* Config.option(Config.redacted("WECHAT_STORE_KEY"))
     return yield* make({
       appId,
       appSecret,
       apiBaseUrl: Option.getOrUndefined(apiBaseUrl),
       openBaseUrl: Option.getOrUndefined(openBaseUrl),
-      timeout: Option.getOrUndefined(timeout)
+      timeout: Option.getOrUndefined(timeout),
+      stateKeys: Option.getOrUndefined(Option.map(stateKeys, (keys) =>
+        Redacted.value(keys).split(",").map((k) => k.trim()).filter((k) => k !== "").map((k) => Redacted.make(k))
+      )),
+      storeKey: Option.getOrUndefined(storeKey)
     })
   })
 )

@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import { Either, ParseResult, Schema } from "effect"
+import { scrub } from "./internal/scrub.js"
 import { type ErrcodeError, fromErrcode, WechatDecodeError } from "./WechatError.js"
 
 /**
@@ -85,12 +86,18 @@ export const describeParseError = (error: ParseResult.ParseError): string =>
     .join("; ")
 
 /**
- * A compiled decoder for one endpoint's success schema.
+ * A compiled decoder for one endpoint's success schema. `secrets` (asked for only when the
+ * body is an errcode answer) are removed from `errmsg` before the error is built, so an
+ * upstream that echoes the request cannot put a secret into an error, a log or a span.
  *
  * @since 0.1.0
  * @category models
  */
-export type Decoder<A> = (endpoint: string, text: string) => Either.Either<A, ErrcodeError | WechatDecodeError>
+export type Decoder<A> = (
+  endpoint: string,
+  text: string,
+  secrets?: () => ReadonlyArray<string>
+) => Either.Either<A, ErrcodeError | WechatDecodeError>
 
 /**
  * Compiles the decoder for a success schema (whose encoded side is WeChat's wire form).
@@ -109,7 +116,7 @@ export type Decoder<A> = (endpoint: string, text: string) => Either.Either<A, Er
  */
 export const decoder = <A, I>(schema: Schema.Schema<A, I, never>): Decoder<A> => {
   const decodeSuccess = Schema.decodeUnknownEither(schema)
-  return (endpoint, text) => {
+  return (endpoint, text, secrets) => {
     const parsed = parseJson(text)
     if (Either.isLeft(parsed)) {
       return Either.left(new WechatDecodeError({ endpoint, detail: parsed.left, action: "stop" }))
@@ -124,8 +131,9 @@ export const decoder = <A, I>(schema: Schema.Schema<A, I, never>): Decoder<A> =>
       if (Number.isNaN(errcode)) {
         return Either.left(new WechatDecodeError({ endpoint, detail: "errcode is not an integer", action: "stop" }))
       }
-      const errmsg = record["errmsg"]
-      return Either.left(fromErrcode(endpoint, errcode, typeof errmsg === "string" ? errmsg : String(errmsg ?? "")))
+      const raw = record["errmsg"]
+      const errmsg = typeof raw === "string" ? raw : raw === undefined || raw === null ? "" : JSON.stringify(raw)
+      return Either.left(fromErrcode(endpoint, errcode, secrets === undefined ? errmsg : scrub(errmsg, secrets())))
     }
     return Either.mapLeft(
       decodeSuccess(record),

@@ -20,6 +20,7 @@
  * @since 0.1.0
  */
 import { Predicate, Schema } from "effect"
+import { CODE_EXCHANGES } from "./internal/endpoints.js"
 
 /**
  * @since 0.1.0
@@ -356,6 +357,37 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>("effect
 }
 
 /**
+ * The `state` of a login callback did not verify (`Sns.verifyState`), so the callback is
+ * not the one this browser's login started: never exchange its code.
+ *
+ * - `malformed`: not a state this library made (wrong characters, length or version);
+ * - `tampered`: its signature does not verify under any configured state key;
+ * - `expired`: older than its time to live (default 10 minutes);
+ * - `other-session`: bound to another session, or presented without one (a login-CSRF or
+ *   replay attempt), or an unbound (cookieless) state where a session binding was expected.
+ *
+ * The action is `reauthorize`: start the login again.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class InvalidState extends Schema.TaggedError<InvalidState>("effect-wechat/InvalidState")("InvalidState", {
+  reason: Schema.Literal("malformed", "tampered", "expired", "other-session"),
+  action: Action
+}) {
+  /** @since 0.2.0 */
+  override get message(): string {
+    return `Invalid login state (${this.reason}): start the login again [next: ${this.action}]`
+  }
+}
+
+/**
+ * @since 0.2.0
+ * @category guards
+ */
+export const isInvalidState = (u: unknown): u is InvalidState => u instanceof InvalidState
+
+/**
  * An error that carries a WeChat `errcode`.
  *
  * @since 0.1.0
@@ -444,8 +476,12 @@ export interface ErrcodeRule {
 const SECRET_ENDPOINTS_40001 = {
   tag: "AppMisconfigured",
   action: "fix-config",
-  why: "this endpoint takes the AppSecret, so 40001 means the secret is wrong"
+  why: "this endpoint takes the AppSecret, not a token, so 40001 means the appid/secret (or the IP whitelist) is wrong"
 } as const
+
+/** On a code exchange, a retry would send a single-use code twice: consent again instead. */
+const onCodeExchanges = <T extends ErrcodeTag>(tag: T, why: string) =>
+  Object.fromEntries([...CODE_EXCHANGES].map((endpoint) => [endpoint, { tag, action: "reauthorize" as const, why }]))
 
 /**
  * The errcode → tag → action table. `docs/errors.md` is generated from it.
@@ -454,14 +490,22 @@ const SECRET_ENDPOINTS_40001 = {
  * @category mapping
  */
 export const errcodeTable: ReadonlyArray<ErrcodeRule> = [
-  { errcodes: [-1], tag: "SystemBusy", action: "retry", note: "System busy; retry with backoff." },
+  {
+    errcodes: [-1],
+    tag: "SystemBusy",
+    action: "retry",
+    on: onCodeExchanges("SystemBusy", "the code may be spent and is never sent twice: send the user through consent again"),
+    note: "System busy; retry with backoff."
+  },
   {
     errcodes: [40001],
     tag: "AccessTokenInvalid",
     action: "refresh-token",
     on: {
       "cgi-bin/token": SECRET_ENDPOINTS_40001,
-      "cgi-bin/stable_token": SECRET_ENDPOINTS_40001
+      "cgi-bin/stable_token": SECRET_ENDPOINTS_40001,
+      "sns/oauth2/access_token": SECRET_ENDPOINTS_40001,
+      "sns/jscode2session": SECRET_ENDPOINTS_40001
     },
     note: "Access token invalid or not the latest (another process may have rotated it); refresh it and try once more."
   },
@@ -491,7 +535,13 @@ export const errcodeTable: ReadonlyArray<ErrcodeRule> = [
   },
   { errcodes: [40013, 40125, 40243, 41002, 41004], tag: "AppMisconfigured", action: "fix-config", note: "AppID or AppSecret wrong, frozen or missing." },
   { errcodes: [40164, 61004, 48017, 89501, 89503, 89506, 89507], tag: "IpNotWhitelisted", action: "fix-config", note: "Caller IP not whitelisted or awaiting admin confirmation; the error shows the IP WeChat saw." },
-  { errcodes: [45011], tag: "RateLimited", action: "retry", note: "Minute quota reached (`window: \"minute\"`); retry after the minute rolls over." },
+  {
+    errcodes: [45011],
+    tag: "RateLimited",
+    action: "retry",
+    on: onCodeExchanges("RateLimited", "the code is never sent twice; after the minute, send the user through consent again"),
+    note: "Minute quota reached (`window: \"minute\"`); retry after the minute rolls over."
+  },
   { errcodes: [45009], tag: "RateLimited", action: "stop", note: "Daily quota reached (`window: \"day\"`); do not retry today." },
   { errcodes: [48004, 50002], tag: "AccountRestricted", action: "stop", note: "Account or user restricted." },
   { errcodes: [40002, 41001, 41003, 41009, 43001, 43002, 43003, 47001], tag: "RequestRejected", action: "stop", note: "Malformed request: a bug in the caller or the library." }

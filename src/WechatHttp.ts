@@ -9,6 +9,8 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
 import { Duration, Effect, Either, Redacted } from "effect"
+import { CODE_EXCHANGES } from "./internal/endpoints.js"
+import { scrub as scrubText } from "./internal/scrub.js"
 import type { Decoder } from "./WechatDecode.js"
 import { type Service as WechatConfigService, WechatConfig } from "./WechatConfig.js"
 import { type WechatError, WechatTransportError } from "./WechatError.js"
@@ -60,23 +62,24 @@ const secretsOf = (request: Request, config: WechatConfigService): ReadonlyArray
 }
 
 /**
- * Replaces every occurrence of the given secrets (raw or URL-encoded) in a text. Values
- * shorter than 6 characters are left alone: scrubbing them would garble the text, and no
- * WeChat credential is that short.
+ * Replaces every occurrence of the given secrets in a text with `<redacted>`, whatever
+ * their encoding: raw, or with characters percent-encoded in either hex case (also
+ * twice-encoded), and spaces as `+`. Values shorter than 6 characters are left alone:
+ * scrubbing them would garble the text, and no WeChat credential is that short.
  *
  * @since 0.1.0
  * @category utils
  */
-export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
-  let out = text
-  for (const secret of secrets) {
-    if (secret.length < 6) continue
-    out = out.split(secret).join("<redacted>")
-    const encoded = encodeURIComponent(secret)
-    if (encoded !== secret) out = out.split(encoded).join("<redacted>")
-  }
-  return out
-}
+export const scrub: (text: string, secrets: ReadonlyArray<string>) => string = scrubText
+
+/**
+ * The endpoints that redeem a single-use code: never sent twice, so a failure after the
+ * request may have reached WeChat means "send the user through consent again".
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const codeExchangeEndpoints: ReadonlySet<string> = CODE_EXCHANGES
 
 // Error codes that mean the connection was never established, so the request never left.
 const NOT_SENT = new Set([
@@ -115,9 +118,13 @@ const transportError = (endpoint: string, error: HttpClientError, secrets: Reado
     reason: "network",
     sent: !notSent,
     detail,
-    action: invalid ? "stop" : "retry"
+    action: invalid ? "stop" : afterSending(endpoint, !notSent)
   })
 }
+
+/** What to do after a transient failure: retry, unless a single-use code may be spent. */
+const afterSending = (endpoint: string, sent: boolean) =>
+  sent && codeExchangeEndpoints.has(endpoint) ? "reauthorize" as const : "retry" as const
 
 const quietClients = new WeakMap<HttpClient.HttpClient, HttpClient.HttpClient>()
 
@@ -153,7 +160,7 @@ const attempt = (
             status: response.status,
             sent: true,
             detail: `HTTP ${response.status}`,
-            action: retryable ? "retry" : "stop"
+            action: retryable ? afterSending(request.endpoint, true) : "stop"
           })
         )
       }
@@ -184,7 +191,7 @@ export const execute = <A>(
     const client = quiet(yield* HttpClient.HttpClient)
     const policy = yield* WechatRetry.WechatRetry
     yield* Effect.annotateCurrentSpan("wechat.endpoint", request.endpoint)
-    const once = Effect.flatMap(send(client, config, request), (text) => decode(request.endpoint, text))
+    const once = Effect.flatMap(send(client, config, request), (text) => decode(request.endpoint, text, () => secretsOf(request, config)))
     return yield* (policy === WechatRetry.none ? once : Effect.retry(once, policy))
   }).pipe(
     Effect.tapError((error) =>
@@ -214,7 +221,7 @@ const send = (
               reason: "timeout",
               sent: true,
               detail: `no answer within ${Duration.format(config.timeout)}`,
-              action: "retry"
+              action: afterSending(request.endpoint, true)
             })
         }),
         Effect.either

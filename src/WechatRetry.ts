@@ -29,9 +29,10 @@
  * @since 0.1.0
  */
 import { Clock, Context, Duration, Effect, Layer, Random, Schedule } from "effect"
+import { CODE_EXCHANGES } from "./internal/endpoints.js"
 import type { WechatError } from "./WechatError.js"
 
-const NOT_IDEMPOTENT: ReadonlySet<string> = new Set(["sns/oauth2/access_token", "sns/jscode2session"])
+const NOT_IDEMPOTENT = CODE_EXCHANGES
 
 /**
  * Whether WeChat may have seen the request (so a single-use code may be spent).

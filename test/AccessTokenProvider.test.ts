@@ -85,7 +85,7 @@ describe("AccessTokenProvider", () => {
 
   it.effect("invalidate is compare-and-delete: a token another process already replaced stays", () =>
     Effect.gen(function*() {
-      const store = yield* TokenStore.makeMemory
+      const store = yield* TokenStore.makeMemory()
       const shared = Layer.succeed(TokenStore.TokenStore, store)
       const fake = yield* FakeWechat
       const config = WechatConfig.layer({ appId: BOUND.appId, appSecret: BOUND.appSecret })

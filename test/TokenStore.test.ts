@@ -54,7 +54,7 @@ const contract = (name: string, layer: Layer.Layer<TokenStore.TokenStore>) =>
     it.effect("a stored token that fails to decode is treated as absent, never a defect", () =>
       Effect.gen(function*() {
         const store = yield* TokenStore.TokenStore
-        const key = TokenStore.key(BOUND.appId, "access_token:stable")
+        const key = TokenStore.key(BOUND.appId, "access_token", "stable")
         yield* store.set(key, "{not json", "1 hour")
         const first = yield* AccessTokenProvider.get
         expect(Redacted.value(first).length).toBeGreaterThan(20)
@@ -73,8 +73,11 @@ const contract = (name: string, layer: Layer.Layer<TokenStore.TokenStore>) =>
 
     it.effect("keys are namespaced by appid and kind", () =>
       Effect.sync(() => {
-        expect(TokenStore.key("wx1", "access_token:stable")).toBe("effect-wechat:wx1:access_token:stable")
+        expect(TokenStore.key("wx1", "access_token", "stable")).toBe("effect-wechat:wx1:access_token:stable")
         expect(TokenStore.key("wx1", "code", "abc")).toBe("effect-wechat:wx1:code:abc")
+        // parts are escaped: two different lists of parts never share a key
+        expect(TokenStore.key("wxA", "ticket:jsapi")).not.toBe(TokenStore.key("wxA:ticket", "jsapi"))
+        expect(TokenStore.key("wx1", "a%3Ab")).not.toBe(TokenStore.key("wx1", "a:b"))
       }))
   })
 

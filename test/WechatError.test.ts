@@ -31,12 +31,30 @@ const table: Array<[number, string, string]> = [
 describe("WechatError.fromErrcode", () => {
   it("maps every errcode of the design's table to its tag and action", () => {
     for (const [code, tag, action] of table) {
-      const error = WechatError.fromErrcode("sns/oauth2/access_token", code, "msg rid: 0a1b2c3d-0a1b2c3d-0a1b2c3d")
+      const error = WechatError.fromErrcode("sns/auth", code, "msg rid: 0a1b2c3d-0a1b2c3d-0a1b2c3d")
       expect([code, error._tag, error.action]).toEqual([code, tag, action])
       expect(error.errcode).toBe(code)
       expect(error.rid).toBe("0a1b2c3d-0a1b2c3d-0a1b2c3d")
       expect(WechatError.isWechatError(error)).toBe(true)
       expect(error).toBeInstanceOf(Error)
+    }
+  })
+
+  it("on the code exchanges, which carry the secret and a single-use code: 40001 is fix-config; -1 and 45011 are reauthorize", () => {
+    for (const endpoint of ["sns/oauth2/access_token", "sns/jscode2session"]) {
+      const secret = WechatError.fromErrcode(endpoint, 40001, "invalid credential")
+      expect([secret._tag, secret.action]).toEqual(["AppMisconfigured", "fix-config"])
+      const busy = WechatError.fromErrcode(endpoint, -1, "system error")
+      expect([busy._tag, busy.action]).toEqual(["SystemBusy", "reauthorize"])
+      const minute = WechatError.fromErrcode(endpoint, 45011, "api minute-quota reach limit")
+      expect([minute._tag, minute.action, minute._tag === "RateLimited" && minute.window]).toEqual(["RateLimited", "reauthorize", "minute"])
+      // the rest of the table is the same as elsewhere
+      expect(WechatError.fromErrcode(endpoint, 40029, "invalid code").action).toBe("reauthorize")
+      expect(WechatError.fromErrcode(endpoint, 45009, "reach max api daily quota limit").action).toBe("stop")
+    }
+    for (const endpoint of ["sns/userinfo", "cgi-bin/ticket/getticket"]) {
+      expect(WechatError.fromErrcode(endpoint, -1, "system error").action).toBe("retry")
+      expect(WechatError.fromErrcode(endpoint, 45011, "api minute-quota").action).toBe("retry")
     }
   })
 

@@ -26,11 +26,12 @@ describe("docs/testing.md", () => {
       TokenStore.layerMemory
     )
     const result = await Effect.runPromise(Effect.gen(function*() {
-      const first = yield* Sns.exchangeCode("CODE1")
-      const again = yield* Sns.exchangeCode("CODE1")
-      const elsewhere = yield* Effect.flip(Sns.exchangeCode("CODE1").pipe(Effect.provide(TokenStore.layerMemory)))
-      return { same: again.openid === first.openid, elsewhere: elsewhere._tag }
+      const first = yield* Sns.exchangeCode("CODE1", { binding: "session-1" })
+      const again = yield* Sns.exchangeCode("CODE1", { binding: "session-1" })
+      const replay = yield* Effect.flip(Sns.exchangeCode("CODE1", { binding: "session-2" }))
+      const elsewhere = yield* Effect.flip(Sns.exchangeCode("CODE1", { binding: "session-1" }).pipe(Effect.provide(TokenStore.layerMemory)))
+      return { same: again.openid === first.openid, replay: replay._tag, elsewhere: elsewhere._tag }
     }).pipe(Effect.provide(TestLive)))
-    expect(result).toEqual({ same: true, elsewhere: "CodeAlreadyUsed" })
+    expect(result).toEqual({ same: true, replay: "CodeAlreadyUsed", elsewhere: "CodeAlreadyUsed" })
   })
 })

@@ -1,5 +1,5 @@
 import { HttpClient } from "@effect/platform"
-import { Effect, Layer, Redacted, Tracer } from "effect"
+import { Clock, Effect, Layer, Redacted, Tracer } from "effect"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { TokenStore, WechatConfig } from "../src/index.js"
@@ -92,4 +92,27 @@ export const recordingTracer = () => {
     context: (f) => f()
   })
   return { tracer, spans }
+}
+
+/**
+ * A real clock whose time can be moved forward by hand: sleeps are real (so no timer
+ * piles up the way interrupted sleeps do in `TestClock`), and `advance` jumps the time
+ * that expiries are computed from.
+ */
+export const fastForwardClock = () => {
+  const real = Clock.make()
+  let offset = 0
+  const millis = () => real.unsafeCurrentTimeMillis() + offset
+  const clock: Clock.Clock & { advance: (ms: number) => void } = {
+    [Clock.ClockTypeId]: Clock.ClockTypeId,
+    unsafeCurrentTimeMillis: millis,
+    currentTimeMillis: Effect.sync(millis),
+    unsafeCurrentTimeNanos: () => real.unsafeCurrentTimeNanos() + BigInt(offset) * 1_000_000n,
+    currentTimeNanos: Effect.sync(() => real.unsafeCurrentTimeNanos() + BigInt(offset) * 1_000_000n),
+    sleep: (duration) => real.sleep(duration),
+    advance: (ms) => {
+      offset += ms
+    }
+  }
+  return clock
 }

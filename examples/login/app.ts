@@ -103,8 +103,9 @@ export const routes = (options: { readonly publicUrl: string; readonly backend: 
     if (!sameState(query("state"), request.cookies[STATE_COOKIE])) return page(400, Pages.stateMismatch())
     const code = query("code")
     if (code === undefined || code === "") return page(200, Pages.cancelled())
-    // the state cookie stays: reloading this page redeems the same code, which exchangeCode answers idempotently
-    const token = yield* Sns.exchangeCode(code)
+    // the state cookie stays: reloading this page redeems the same code with the same binding,
+    // which exchangeCode answers idempotently
+    const token = yield* Sns.exchangeCode(code, { binding: request.cookies[STATE_COOKIE] })
     const user = yield* Sns.userInfo({ accessToken: token.accessToken, openid: token.openid })
     return page(200, Pages.profile(user))
   }).pipe(

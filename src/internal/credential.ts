@@ -5,8 +5,10 @@
  * @internal
  */
 import { Clock, type Deferred, Duration, Effect, Option, Schema, type Scope } from "effect"
+import type * as TokenStore from "../TokenStore.js"
+import type { Keys } from "./keys.js"
 import * as Lock from "./lock.js"
-import * as TokenStore from "../TokenStore.js"
+import * as Sealed from "./sealed.js"
 
 export interface Cached<A> {
   readonly value: A
@@ -16,6 +18,8 @@ export interface Cached<A> {
 
 export interface Options<A, I, E> {
   readonly store: TokenStore.Service
+  /** Seals what is stored. */
+  readonly keys: Keys
   readonly key: string
   readonly schema: Schema.Schema<A, I>
   /** The raw secret of a value, to tell tokens apart. */
@@ -40,9 +44,7 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
   Effect.gen(function*() {
     const { key, store } = options
     const lockKey = `${key}:lock`
-    const entrySchema = Schema.Struct({ value: options.schema, expiresAt: Schema.Number })
-    const decodeEntry = Schema.decodeUnknownOption(Schema.parseJson(entrySchema))
-    const encodeEntry = Schema.encode(Schema.parseJson(entrySchema))
+    const entry = Sealed.codec(Schema.Struct({ value: options.schema, expiresAt: Schema.Number }))
     const marginMs = Duration.toMillis(options.refreshMargin)
     const scope = yield* Effect.scope
     const flights = new Map<string, Deferred.Deferred<unknown, unknown>>()
@@ -51,18 +53,15 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
     const refreshAt = (c: Cached<A>) => c.expiresAt - Math.min(marginMs, (options.expiresInOf(c.value) * 1000) / 2)
     const fresh = (c: Cached<A> | undefined, now: number): boolean => c !== undefined && now < refreshAt(c)
 
-    const readStore = store.get(key).pipe(Effect.map(Option.flatMap(decodeEntry)))
+    const readStore = entry.get(store, options.keys, key)
 
     const fetchAndStore = Effect.gen(function*() {
       const value = yield* options.fetch
       const now = yield* Clock.currentTimeMillis
       const ttlMs = options.expiresInOf(value) * 1000
-      const entry: Cached<A> = { value, expiresAt: now + ttlMs }
-      const text = yield* encodeEntry(entry).pipe(
-        Effect.mapError((e) => new TokenStore.TokenStoreError({ operation: "encode", detail: e.message }))
-      )
-      yield* store.set(key, text, Duration.millis(ttlMs))
-      return entry
+      const cached: Cached<A> = { value, expiresAt: now + ttlMs }
+      yield* entry.set(store, options.keys, key, cached, Duration.millis(ttlMs))
+      return cached
     })
 
     // One try: a fresh stored entry, else the store's lock and a fetch (re-reading first:
@@ -114,8 +113,8 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
         if (local !== undefined && options.secretOf(local.value) === secret) local = undefined
         const raw = yield* store.get(key)
         if (Option.isNone(raw)) return
-        const entry = decodeEntry(raw.value)
-        if (Option.isNone(entry) || options.secretOf(entry.value.value) === secret) {
+        const stored = entry.open(options.keys, key, raw.value)
+        if (Option.isNone(stored) || options.secretOf(stored.value.value) === secret) {
           yield* store.compareAndDelete(key, raw.value)
         }
       })

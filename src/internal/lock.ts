@@ -53,7 +53,7 @@ export const untilDone = <A, E, R>(
                 detail: `another process held the lock for ${options.what} longer than ${Duration.format(options.patience)}`
               })
             )
-            : Effect.zipRight(Effect.sleep(options.every), loop)))
+            : Effect.andThen(Effect.sleep(options.every), loop)))
     return loop
   })
 
@@ -73,16 +73,19 @@ export const singleFlight = <A, E, R>(
     if (running !== undefined) return Deferred.await(running)
     const deferred = Deferred.unsafeMake<A, E>(fiber.id())
     flights.set(key, deferred as Deferred.Deferred<unknown, unknown>)
+    // the forked fiber hands its exit to the waiters and itself always succeeds, so a
+    // failure is reported once, to the callers, not again as an unhandled fiber failure
     return work.pipe(
       Effect.onExit((exit) =>
-        Effect.zipRight(
+        Effect.andThen(
           Effect.sync(() => {
             if (flights.get(key) === (deferred as Deferred.Deferred<unknown, unknown>)) flights.delete(key)
           }),
           Deferred.done(deferred, exit)
         )
       ),
+      Effect.exit,
       (started) => (scope === undefined ? Effect.forkDaemon(started) : Effect.forkIn(started, scope)),
-      Effect.zipRight(Deferred.await(deferred))
+      Effect.andThen(Deferred.await(deferred))
     )
   })

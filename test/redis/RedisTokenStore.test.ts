@@ -65,7 +65,7 @@ describe("RedisTokenStore", () => {
       expect(yield* fake.callCount("cgi-bin/token")).toBe(1)
       // a stored value that fails to decode is absent, not a defect
       const store = yield* TokenStore.TokenStore
-      yield* store.set(TokenStore.key(appId, "access_token:classic"), "garbage", "1 hour")
+      yield* store.set(TokenStore.key(appId, "access_token", "classic"), "garbage", "1 hour")
       const third = yield* processProvider(config)
       yield* third.get
       expect(yield* fake.callCount("cgi-bin/token")).toBe(2)
@@ -81,7 +81,7 @@ describe("RedisTokenStore", () => {
       yield* fake.inject("sns/oauth2/access_token", { fault: "latency", millis: 200 })
       const config = WechatConfig.layer({ appId, appSecret: "redis-secret-2" })
       const tokens = yield* Effect.all(
-        [1, 2, 3].map(() => Sns.exchangeCode(code).pipe(Effect.provide(Layer.merge(config, redis())))),
+        [1, 2, 3].map(() => Sns.exchangeCode(code, { binding: "login-session-1" }).pipe(Effect.provide(Layer.merge(config, redis())))),
         { concurrency: "unbounded" }
       )
       expect(new Set(tokens.map((t) => Redacted.value(t.accessToken))).size).toBe(1)

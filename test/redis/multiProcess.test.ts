@@ -78,13 +78,28 @@ describe("multi-process token sharing through Redis", () => {
     expect(await Effect.runPromise(fake.callCount("cgi-bin/ticket/getticket"))).toBeGreaterThanOrEqual(4000)
   }, 120_000)
 
-  it("two processes redeeming the same code make one upstream request and get the same token", async () => {
+  it("code exchange across processes: the same binding shares one request and token; another binding, or after the window, gets CodeAlreadyUsed", async () => {
     const user = await Effect.runPromise(fake.addUser({ nickname: "two" }))
     const code = await Effect.runPromise(fake.authorize({ appId: APP.appId, userId: user.id, scope: "snsapi_base" }))
+    const calls = () => Effect.runPromise(fake.callCount("sns/oauth2/access_token"))
+    const before = await calls()
     await Effect.runPromise(fake.inject("sns/oauth2/access_token", { fault: "latency", millis: 300 }))
-    const results = await Promise.all([1, 2].map(() => runWorker({ mode: "exchange", fakeUrl, redisUrl: inject("redisUrl"), ...APP, code })))
-    for (const r of results) expect(r.ok, r.error).toBe(true)
-    expect(results[0]!.result.token).toBe(results[1]!.result.token)
-    expect(await Effect.runPromise(fake.callCount("sns/oauth2/access_token"))).toBe(1)
+    const exchange = (binding: string) =>
+      runWorker({ mode: "exchange", fakeUrl, redisUrl: inject("redisUrl"), ...APP, code, binding, duplicateWindow: "3 seconds" })
+    // two processes, same login session: one upstream request, the same token
+    const same = await Promise.all([exchange("session-one"), exchange("session-one")])
+    for (const r of same) expect(r.ok, r.error).toBe(true)
+    expect(same[0]!.result.token).toMatch(/^[0-9a-f]{16}$/)
+    expect(same[0]!.result.token).toBe(same[1]!.result.token)
+    expect(await calls()).toBe(before + 1)
+    // a third process, another session (a replayed callback URL): refused without a request
+    const replay = await exchange("session-two")
+    expect(replay.result).toEqual({ error: "CodeAlreadyUsed" })
+    expect(await calls()).toBe(before + 1)
+    // after the duplicate window, even the same session: WeChat answers 40163
+    await new Promise((r) => setTimeout(r, 3200))
+    const late = await exchange("session-one")
+    expect(late.result).toEqual({ error: "CodeAlreadyUsed" })
+    expect(await calls()).toBe(before + 2)
   }, 60_000)
 })

@@ -2,7 +2,7 @@
  * A separate Node process for the multi-process tests: one "server instance" sharing
  * Redis and the fake WeChat with its siblings. Prints one JSON line with what it saw.
  *
- * WORKER = {"mode":"tokens"|"exchange", fakeUrl, redisUrl, appId, appSecret, calls?, spacingMs?, code?}
+ * WORKER = {"mode":"tokens"|"exchange", fakeUrl, redisUrl, appId, appSecret, calls?, spacingMs?, code?, binding?, duplicateWindow?}
  */
 import { FetchHttpClient } from "@effect/platform"
 import { type Duration, Effect, Layer, Redacted } from "effect"
@@ -20,13 +20,21 @@ const options = JSON.parse(process.env.WORKER ?? "{}") as {
   spacingMs?: number
   refreshMargin?: Duration.DurationInput
   code?: string
+  binding?: string
+  duplicateWindow?: Duration.DurationInput
 }
 
 const hash = (r: Redacted.Redacted<string>) => createHash("sha256").update(Redacted.value(r)).digest("hex").slice(0, 16)
 
 const base = Layer.mergeAll(
   FetchHttpClient.layer,
-  WechatConfig.layer({ appId: options.appId, appSecret: options.appSecret, apiBaseUrl: options.fakeUrl, openBaseUrl: options.fakeUrl }),
+  WechatConfig.layer({
+    appId: options.appId,
+    appSecret: options.appSecret,
+    apiBaseUrl: options.fakeUrl,
+    openBaseUrl: options.fakeUrl,
+    duplicateWindow: options.duplicateWindow
+  }),
   RedisTokenStore.layer({ url: options.redisUrl })
 )
 
@@ -44,10 +52,11 @@ const tokens = Effect.gen(function*() {
   return { tokens: [...seen], errors }
 }).pipe(Effect.provide(AccessTokenProvider.layer({ source: "classic", refreshMargin: options.refreshMargin ?? "1 second" }).pipe(Layer.provideMerge(base))))
 
-const exchange = Effect.gen(function*() {
-  const token = yield* Sns.exchangeCode(options.code ?? "")
-  return { token: hash(token.accessToken) }
-}).pipe(Effect.provide(base))
+const exchange = Sns.exchangeCode(options.code ?? "", { binding: options.binding }).pipe(
+  Effect.map((token) => ({ token: hash(token.accessToken) })),
+  Effect.catchTag("CodeAlreadyUsed", (e) => Effect.succeed({ error: e._tag })),
+  Effect.provide(base)
+)
 
 const program = (options.mode === "exchange" ? exchange : tokens) as Effect.Effect<unknown, unknown>
 

@@ -1,0 +1,67 @@
+/**
+ * The keys a configured app uses: HMAC keys for signed `state` (first signs, all verify)
+ * and the AES-256-GCM key that seals what the library stores. Each is derived with HKDF
+ * from its secret (`stateKeys` / `storeKey`, or the app secret), once per config.
+ * @internal
+ */
+import { Redacted } from "effect"
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto"
+import type { Service as WechatConfigService } from "../WechatConfig.js"
+
+export interface Keys {
+  /** HMAC-SHA256 keys for `state`: the first signs, all verify. */
+  readonly state: ReadonlyArray<Buffer>
+  /** Seals and opens stored values; `context` (the store key) is bound to the value. */
+  readonly seal: (context: string, plaintext: string) => string
+  readonly open: (context: string, sealed: string) => string | undefined
+  /** A keyed digest (hex) for store-key ids and bindings: equal inputs, equal digests. */
+  readonly digest: (label: string, value: string) => string
+}
+
+const derive = (secret: Redacted.Redacted<string>, info: string): Buffer =>
+  Buffer.from(hkdfSync("sha256", Redacted.value(secret), "effect-wechat", info, 32))
+
+const SEALED_PREFIX = "s1."
+const IV_BYTES = 12
+const TAG_BYTES = 16
+
+const makeKeys = (config: WechatConfigService): Keys => {
+  const sealKey = derive(config.storeKey, "effect-wechat/store/v1")
+  const digestKey = derive(config.storeKey, "effect-wechat/digest/v1")
+  return {
+    state: config.stateKeys.map((k) => derive(k, "effect-wechat/state/v1")),
+    seal: (context, plaintext) => {
+      const iv = randomBytes(IV_BYTES)
+      const cipher = createCipheriv("aes-256-gcm", sealKey, iv)
+      cipher.setAAD(Buffer.from(context, "utf8"))
+      const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()])
+      return SEALED_PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url")
+    },
+    open: (context, sealed) => {
+      if (!sealed.startsWith(SEALED_PREFIX)) return undefined
+      const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), "base64url")
+      if (raw.length < IV_BYTES + TAG_BYTES) return undefined
+      try {
+        const decipher = createDecipheriv("aes-256-gcm", sealKey, raw.subarray(0, IV_BYTES))
+        decipher.setAAD(Buffer.from(context, "utf8"))
+        decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES))
+        return Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString("utf8")
+      } catch {
+        return undefined // another key, another context, or a damaged value: absent
+      }
+    },
+    digest: (label, value) => createHmac("sha256", digestKey).update(label).update("\u0000").update(value).digest("hex").slice(0, 32)
+  }
+}
+
+const cache = new WeakMap<WechatConfigService, Keys>()
+
+/** The keys of a config, derived on first use. */
+export const keysOf = (config: WechatConfigService): Keys => {
+  let keys = cache.get(config)
+  if (keys === undefined) {
+    keys = makeKeys(config)
+    cache.set(config, keys)
+  }
+  return keys
+}
