@@ -137,7 +137,8 @@ export type Scope = "snsapi_base" | "snsapi_userinfo"
  * The official-account consent URL (`connect/oauth2/authorize`), for pages opened inside
  * WeChat. `snsapi_base` is silent and yields the openid only; `snsapi_userinfo` asks
  * for consent and allows {@link userInfo}. `state` is at most 128 bytes of
- * `[A-Za-z0-9]`; `forcePopup` goes before the `#wechat_redirect` fragment.
+ * `[A-Za-z0-9]` (use {@link makeState}); `forcePopup` and `connect_redirect` follow it, in
+ * WeChat's parameter order, before the `#wechat_redirect` fragment.
  *
  * @example
  * ```ts
@@ -159,11 +160,21 @@ export const authorizeUrl: (params: {
   readonly scope: Scope
   readonly state?: string | undefined
   readonly forcePopup?: boolean | undefined
+  /**
+   * Adds `connect_redirect=1` (undocumented; the community's remedy for WeChat calling the
+   * callback twice). The exchange is idempotent for the same session either way.
+   */
+  readonly connectRedirect?: boolean | undefined
 }) => Effect.Effect<string, InvalidArgument, WechatConfig> = Effect.fn("Sns.authorizeUrl")(function*(params) {
   if (params.scope !== "snsapi_base" && params.scope !== "snsapi_userinfo") {
     return yield* invalid("scope", "must be snsapi_base or snsapi_userinfo")
   }
-  return yield* consentUrl("oauth2/authorize", params, params.forcePopup === undefined ? "" : `&forcePopup=${params.forcePopup}`)
+  for (const flag of ["forcePopup", "connectRedirect"] as const) {
+    if (params[flag] !== undefined && typeof params[flag] !== "boolean") return yield* invalid(flag, "must be true or false")
+  }
+  const extra = (params.forcePopup === undefined ? "" : `&forcePopup=${params.forcePopup}`) +
+    (params.connectRedirect === true ? "&connect_redirect=1" : "")
+  return yield* consentUrl("oauth2/authorize", params, extra)
 })
 
 /**

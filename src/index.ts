@@ -48,6 +48,11 @@ export * as WechatDecode from "./WechatDecode.js"
 export * as WechatError from "./WechatError.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as WechatLogin from "./WechatLogin.js"
+
+/**
  * @since 0.1.0
  */
 export * as WechatHttp from "./WechatHttp.js"

@@ -36,7 +36,7 @@ describe("Sns.authorizeUrl / qrConnectUrl", () => {
       ).toBe(urls.node_webot_expected_authorize_url_empty_state)
     }))
 
-  it.effect("forcePopup and lang go in the query, before #wechat_redirect", () =>
+  it.effect("forcePopup, connect_redirect and lang go in the query, in WeChat's order, before #wechat_redirect", () =>
     Effect.gen(function*() {
       const url = yield* Sns.authorizeUrl({
         redirectUri: "https://example.com/cb",
@@ -49,6 +49,23 @@ describe("Sns.authorizeUrl / qrConnectUrl", () => {
       )
       expect(url.endsWith("#wechat_redirect")).toBe(true)
       expect(new URL(url).searchParams.get("forcePopup")).toBe("true")
+      const both = yield* Sns.authorizeUrl({
+        redirectUri: "https://example.com/cb",
+        scope: "snsapi_base",
+        state: "s1",
+        forcePopup: false,
+        connectRedirect: true
+      }).pipe(withApp("wx1"))
+      expect(both).toBe(
+        "https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx1&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&response_type=code&scope=snsapi_base&state=s1&forcePopup=false&connect_redirect=1#wechat_redirect"
+      )
+      // a non-boolean from plain JS is refused, never written into the URL
+      const injected = yield* Effect.flip(Sns.authorizeUrl({
+        redirectUri: "https://example.com/cb",
+        scope: "snsapi_base",
+        forcePopup: "true&scope=snsapi_userinfo" as unknown as boolean
+      }).pipe(withApp("wx1")))
+      expect(injected._tag === "InvalidArgument" && injected.argument).toBe("forcePopup")
       const qr = yield* Sns.qrConnectUrl({ redirectUri: "https://example.com/cb", lang: "en" }).pipe(withApp("wx1"))
       expect(new URL(qr).searchParams.get("lang")).toBe("en")
       expect(new URL(qr).hash).toBe("#wechat_redirect")

@@ -1,15 +1,16 @@
 /**
  * The login demo as a function: {@link startDemo} listens on 127.0.0.1 (port 0 picks a
- * free one) until its scope closes. By default it embeds `FakeWechat` (consent pages and
- * API on another loopback port); with `realWechat` it reads `WECHAT_APP_ID` /
- * `WECHAT_APP_SECRET` and talks to WeChat.
+ * free one) until its scope closes. The WeChat part is `WechatLogin` (state cookie,
+ * consent redirect, callback, errors); the rest is the app's own: its session, its pages.
+ * By default it embeds `FakeWechat` (consent pages and API on another loopback port); with
+ * `realWechat` it reads `WECHAT_APP_ID` / `WECHAT_APP_SECRET` and talks to WeChat.
  */
 import { FetchHttpClient, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { type ConfigError, Context, Effect, Layer, type Scope } from "effect"
-import { AccessTokenProvider, JsSdk, Sns, TokenStore, WechatConfig, WechatError, WechatRetry } from "effect-wechat"
+import { type ConfigError, Context, Effect, Layer, Option, type Scope } from "effect"
+import { AccessTokenProvider, JsSdk, TokenStore, WechatConfig, type WechatError, WechatLogin, WechatRetry } from "effect-wechat"
 import { FakeWechat } from "effect-wechat/testing"
-import { randomBytes, timingSafeEqual } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
 import * as Pages from "./pages.js"
 
@@ -19,7 +20,6 @@ export const HOST = "127.0.0.1"
 export const DEMO_APP = {
   appId: "wxfakedemologin001",
   appSecret: "demo-login-secret-not-real",
-  authorizedDomains: ["127.0.0.1", "localhost"],
   openPlatform: true,
   name: "effect-wechat login demo"
 }
@@ -35,117 +35,110 @@ export const demoUsers = (baseUrl: string) => [
   // WeChat nicknames may hold control characters
   { id: "bob", nickname: "小明\u0007", headImgUrl: `${baseUrl}/avatar/bob.svg` },
   { id: "carol", nickname: "Carol <b>&amp;</b>", headImgUrl: "" },
-  // a snapshot-page visitor: sns/userinfo refuses it (ApiUnauthorized)
+  // a snapshot-page visitor: WeChat's virtual user, never to be linked to an account
   { id: "snap", nickname: "微信用户", snapshot: true }
 ]
 
-export const STATE_COOKIE = "wechat_login_state"
+/** The app's own session cookie (the login cookie is WechatLogin's). */
+export const SESSION_COOKIE = "demo_session"
 
-const STATE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-/** 32 random characters of [A-Za-z0-9] (what WeChat accepts as `state`), without modulo bias. */
-const randomState = Effect.sync(() => {
-  let state = ""
-  while (state.length < 32) {
-    for (const byte of randomBytes(48)) {
-      if (byte < 248 && state.length < 32) state += STATE_ALPHABET[byte % 62]
-    }
-  }
-  return state
-})
-
-const sameState = (received: string | undefined, expected: string | undefined): boolean => {
-  if (received === undefined || expected === undefined || received === "") return false
-  const a = Buffer.from(received)
-  const b = Buffer.from(expected)
-  return a.length === b.length && timingSafeEqual(a, b)
+interface SessionUser {
+  readonly openid: string
+  readonly nickname: string
+  readonly headImgUrl: string
+  readonly unionid: string | undefined
 }
 
-/**
- * The request's query, parsed from the raw request URL. (The router's `ParsedSearchParams`
- * collapses `//` inside query values, which would turn `?url=http://…` into `http:/…`.)
- */
-const searchParams = Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
-  const query = new URL(request.url, "http://request.invalid").searchParams
-  return (name: string): string | undefined => query.get(name) ?? undefined
-})
+/** The app's sessions: in memory, as a demo may. */
+const makeSessions = () => {
+  const sessions = new Map<string, SessionUser>()
+  return {
+    create: (user: SessionUser) => {
+      const id = randomBytes(24).toString("base64url")
+      sessions.set(id, user)
+      return id
+    },
+    get: Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
+      const id = request.cookies[SESSION_COOKIE]
+      return id === undefined ? undefined : sessions.get(id)
+    }),
+    end: Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
+      const id = request.cookies[SESSION_COOKIE]
+      if (id !== undefined) sessions.delete(id)
+    })
+  }
+}
 
 const HTML_HEADERS = {
   "cache-control": "no-store",
-  // the callback URL carries the code: do not send it to the avatar host
   "referrer-policy": "no-referrer",
-  "content-security-policy": "default-src 'none'; img-src 'self' http: https:; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'",
+  "content-security-policy": "default-src 'none'; img-src 'self' http: https:; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'",
   "x-content-type-options": "nosniff"
 }
 
 const page = (status: number, html: string) =>
   HttpServerResponse.text(html, { status, contentType: "text/html; charset=utf-8", headers: HTML_HEADERS })
 
-const json = (status: number, body: unknown) =>
-  HttpServerResponse.unsafeJson(body, { status, headers: { "cache-control": "no-store" } })
-
 /** The demo's routes. `publicUrl` is where browsers reach the demo (the callback's origin). */
-export const routes = (options: { readonly publicUrl: string; readonly backend: string }) => {
-  const redirectUri = `${options.publicUrl}/callback`
+export const routes = (options: { readonly publicUrl: string; readonly backend: string }) =>
+  Effect.gen(function*() {
+    const sessions = makeSessions()
+    const secure = options.publicUrl.startsWith("https:")
 
-  const login = (consentUrl: (state: string) => Effect.Effect<string, WechatError.InvalidArgument, WechatConfig.WechatConfig>) =>
-    Effect.gen(function*() {
-      const state = yield* randomState
-      const url = yield* consentUrl(state)
-      return yield* HttpServerResponse.redirect(url, { status: 302, headers: { "cache-control": "no-store" } }).pipe(
-        HttpServerResponse.setCookie(STATE_COOKIE, state, { httpOnly: true, sameSite: "lax", path: "/", maxAge: "10 minutes" })
-      )
-    }).pipe(Effect.catchAll((error) => Effect.succeed(page(500, Pages.failure(error)))))
-
-  const callback = Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const query = yield* searchParams
-    if (!sameState(query("state"), request.cookies[STATE_COOKIE])) return page(400, Pages.stateMismatch())
-    const code = query("code")
-    if (code === undefined || code === "") return page(200, Pages.cancelled())
-    // the state cookie stays: reloading this page redeems the same code with the same binding,
-    // which exchangeCode answers idempotently
-    const token = yield* Sns.exchangeCode(code, { binding: request.cookies[STATE_COOKIE] })
-    const user = yield* Sns.userInfo({ accessToken: token.accessToken, openid: token.openid })
-    return page(200, Pages.profile(user))
-  }).pipe(
-    Effect.catchTag("InvalidCode", (e) => Effect.succeed(page(400, Pages.codeProblem(e._tag)))),
-    Effect.catchTag("CodeAlreadyUsed", (e) => Effect.succeed(page(400, Pages.codeProblem(e._tag)))),
-    Effect.catchTag("ApiUnauthorized", () => Effect.succeed(page(403, Pages.needUserinfo()))),
-    Effect.catchAll((error) => Effect.succeed(page(error._tag === "InvalidArgument" ? 400 : 502, Pages.failure(error))))
-  )
-
-  const jssdkConfig = Effect.gen(function*() {
-    const url = (yield* searchParams)("url")
-    if (url === undefined || url === "") {
-      return yield* new WechatError.InvalidArgument({ argument: "url", reason: "is required: the page's absolute http(s) URL", action: "stop" })
-    }
-    // signed with the cached ticket (JsSdk.layerTicketProvider): no getticket call per request
-    return json(200, yield* JsSdk.signPage(url))
-  }).pipe(
-    Effect.catchAll((error) => Effect.succeed(json(error._tag === "InvalidArgument" ? 400 : 502, { error: error._tag, message: error.message })))
-  )
-
-  const avatar = Effect.gen(function*() {
-    const params = yield* HttpRouter.params
-    const match = /^([a-z0-9]+)\.svg$/.exec(params.file ?? "")
-    const found = match === null ? undefined : AVATARS[match[1]!]
-    if (found === undefined) return HttpServerResponse.text("not found", { status: 404 })
-    return HttpServerResponse.text(Pages.avatarSvg(found.initial, found.color), {
-      contentType: "image/svg+xml",
-      headers: { "cache-control": "public, max-age=3600", "x-content-type-options": "nosniff" }
+    const login = yield* WechatLogin.router({
+      publicUrl: options.publicUrl,
+      onLogin: (login) => {
+        if (login.isSnapshotUser) return Effect.succeed(page(403, Pages.snapshotUser()))
+        const profile = Option.getOrUndefined(login.profile)
+        const id = sessions.create({
+          openid: login.openid,
+          nickname: profile?.nickname ?? "",
+          headImgUrl: profile?.headImgUrl ?? "",
+          unionid: Option.getOrUndefined(login.unionid)
+        })
+        // the callback URL holds the code: leave it, so it is not in the address bar or history
+        return Effect.succeed(
+          HttpServerResponse.redirect(login.returnTo === "/" ? "/me" : login.returnTo, { status: 303 }).pipe(
+            HttpServerResponse.unsafeSetCookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: "lax", secure, path: "/" })
+          )
+        )
+      }
     })
-  })
+    const jssdk = yield* WechatLogin.jssdkRouter({ publicUrl: options.publicUrl, allowedOrigins: [options.publicUrl, "http://127.0.0.1"] })
 
-  return HttpRouter.empty.pipe(
-    HttpRouter.get("/", Effect.succeed(page(200, Pages.landing({ baseUrl: options.publicUrl, backend: options.backend })))),
-    HttpRouter.get("/login/h5", login((state) => Sns.authorizeUrl({ redirectUri, scope: "snsapi_userinfo", state }))),
-    HttpRouter.get("/login/qr", login((state) => Sns.qrConnectUrl({ redirectUri, state }))),
-    HttpRouter.get("/callback", callback),
-    HttpRouter.get("/jssdk-config", jssdkConfig),
-    HttpRouter.get("/avatar/:file", avatar)
-  )
-}
+    const me = Effect.flatMap(sessions.get, (user) =>
+      user === undefined
+        ? Effect.succeed(HttpServerResponse.redirect("/", { status: 303, headers: { "cache-control": "no-store" } }))
+        : Effect.succeed(page(200, Pages.profile(user))))
+
+    const logout = Effect.as(
+      sessions.end,
+      HttpServerResponse.redirect("/", { status: 303 }).pipe(HttpServerResponse.expireCookie(SESSION_COOKIE, { path: "/" }))
+    )
+
+    const avatar = Effect.gen(function*() {
+      const params = yield* HttpRouter.params
+      const match = /^([a-z0-9]+)\.svg$/.exec(params.file ?? "")
+      const found = match === null ? undefined : AVATARS[match[1]!]
+      if (found === undefined) return page(404, Pages.notFound())
+      return HttpServerResponse.text(Pages.avatarSvg(found.initial, found.color), {
+        contentType: "image/svg+xml",
+        headers: { "cache-control": "public, max-age=3600", "x-content-type-options": "nosniff" }
+      })
+    })
+
+    const landing = Effect.map(sessions.get, (user) => page(200, Pages.landing({ backend: options.backend, user })))
+
+    return HttpRouter.empty.pipe(
+      HttpRouter.get("/", landing),
+      HttpRouter.get("/me", me),
+      HttpRouter.post("/logout", logout),
+      HttpRouter.get("/avatar/:file", avatar),
+      HttpRouter.concat(login),
+      HttpRouter.concat(jssdk),
+      Effect.catchTag("RouteNotFound", () => Effect.succeed(page(404, Pages.notFound())))
+    )
+  })
 
 export interface DemoOptions {
   /** 0 (default) picks a free port. */
@@ -172,13 +165,15 @@ export const startDemo = (options: DemoOptions = {}) =>
     const server = yield* NodeHttpServer.make(() => createServer(), { port: options.port ?? 0, host: HOST })
     const port = server.address._tag === "TcpAddress" ? server.address.port : 0
     const baseUrl = `http://${HOST}:${port}`
+    const publicUrl = (options.publicUrl ?? baseUrl).replace(/\/+$/, "")
 
     let fake: Demo["fake"]
     let config: Layer.Layer<WechatConfig.WechatConfig, ConfigError.ConfigError | WechatError.InvalidArgument>
     if (options.realWechat === true) {
       config = WechatConfig.layerConfig
     } else {
-      const control = yield* Layer.build(FakeWechat.layerControl({ apps: [DEMO_APP], users: demoUsers(baseUrl) }))
+      const app = { ...DEMO_APP, authorizedDomains: [new URL(publicUrl).host, new URL(publicUrl).hostname] }
+      const control = yield* Layer.build(FakeWechat.layerControl({ apps: [app], users: demoUsers(baseUrl) }))
       const address = yield* FakeWechat.serve({ port: 0 }).pipe(Effect.provide(control))
       fake = { url: address.url, control: Context.get(control, FakeWechat) }
       config = WechatConfig.layer({
@@ -197,8 +192,7 @@ export const startDemo = (options: DemoOptions = {}) =>
     const backend = fake === undefined
       ? `WeChat (app ${Context.get(wechat, WechatConfig.WechatConfig).appId})`
       : `the embedded FakeWechat at ${fake.url}`
-    const publicUrl = (options.publicUrl ?? baseUrl).replace(/\/+$/, "")
-    const app = routes({ publicUrl, backend }).pipe(Effect.provide(wechat))
+    const app = (yield* routes({ publicUrl, backend })).pipe(Effect.provide(wechat))
     yield* server.serve(app)
     return { url: baseUrl, fake } satisfies Demo
   }) satisfies Effect.Effect<Demo, unknown, Scope.Scope>

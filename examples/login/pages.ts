@@ -37,51 +37,37 @@ export const layout = (title: string, body: string): string =>
 
 const home = `<p><a id="home" href="/">Back to the start</a></p>`
 
-/** `GET /`: the two ways to log in. `baseUrl` keeps the state cookie on the callback's origin. */
-export const landing = (options: { readonly baseUrl: string; readonly backend: string }): string =>
+/**
+ * `GET /`: log in with WeChat. `/login/wechat` picks the consent page by user agent (H5
+ * inside WeChat, QR login elsewhere); the two other links force one, to try both.
+ */
+export const landing = (options: { readonly backend: string; readonly user: { readonly nickname: string } | undefined }): string =>
   layout("effect-wechat login demo", `<h1>effect-wechat login demo</h1>` +
     `<p>Log in with WeChat, through ${escapeHtml(options.backend)}.</p>` +
-    `<a class="button" id="login-h5" href="${escapeHtml(options.baseUrl)}/login/h5">Log in with WeChat (H5)</a>` +
-    `<a class="button qr" id="login-qr" href="${escapeHtml(options.baseUrl)}/login/qr">Log in with WeChat QR</a>` +
-    `<p><small>H5: the official-account consent page (scope <code>snsapi_userinfo</code>), as opened inside WeChat. ` +
-    `QR: the website-app QR login, as on a PC browser.</small></p>`)
+    (options.user === undefined ? "" : `<p id="signed-in">Signed in as <strong>${escapeHtml(options.user.nickname)}</strong>: <a href="/me">your profile</a></p>`) +
+    `<a class="button" id="login" href="/login/wechat">Log in with WeChat</a>` +
+    `<p><small>Or choose: <a id="login-h5" href="/login/wechat?mode=h5">H5 consent page</a> (as inside WeChat) · ` +
+    `<a id="login-qr" href="/login/wechat?mode=qr">QR login</a> (as on a PC browser)</small></p>`)
 
-/** The profile, after a successful login. */
+/** `GET /me`: the signed-in user. */
 export const profile = (user: { readonly nickname: string; readonly headImgUrl: string; readonly openid: string }): string => {
   const avatar = safeImageUrl(user.headImgUrl)
-  return layout(`${escapeHtml(user.nickname)}: logged in`, `<h1>Logged in</h1>` +
+  return layout(`${escapeHtml(user.nickname)}: signed in`, `<h1>Signed in</h1>` +
     (avatar === undefined ? "" : `<p><img id="avatar" alt="avatar" src="${escapeHtml(avatar)}"></p>`) +
     `<p>Nickname: <strong id="nickname">${escapeHtml(user.nickname)}</strong></p>` +
-    `<p>openid: <code id="openid">${escapeHtml(user.openid)}</code></p>` + home)
+    `<p>openid: <code id="openid">${escapeHtml(user.openid)}</code></p>` +
+    `<form method="POST" action="/logout"><button id="logout">Log out</button></form>` + home)
 }
 
-/** The user declined on the consent page: WeChat came back without a `code`. */
-export const cancelled = (): string =>
-  layout("Login cancelled", `<h1 id="cancelled">WeChat login cancelled</h1>` +
-    `<p>You declined on WeChat's consent page, so nothing was shared.</p>` + home)
+/** A snapshot-page visitor: WeChat's virtual user, never linked to an account. */
+export const snapshotUser = (): string =>
+  layout("Open this page in WeChat", `<h1 id="snapshot" class="error">Please open this page in WeChat</h1>` +
+    `<p>WeChat showed you a preview (its snapshot page), so it shared a stand-in account, not yours. ` +
+    `Open the page in WeChat and allow access (scope <code>snsapi_userinfo</code>) to sign in.</p>` + home)
 
-/** `state` did not match the cookie: a forged or stale callback. */
-export const stateMismatch = (): string =>
-  layout("State mismatch", `<h1 id="state-mismatch" class="error">Login failed: state mismatch</h1>` +
-    `<p>This callback does not belong to the login this browser started (or the login took too long). Start again.</p>` + home)
-
-/** `InvalidCode` / `CodeAlreadyUsed`. */
-export const codeProblem = (tag: string): string =>
-  layout("Login expired", `<h1 id="code-problem" class="error">This login link expired or was already used</h1>` +
-    `<p>WeChat's code is single-use and lives a few minutes (<code>${escapeHtml(tag)}</code>).</p>` +
-    `<p><a id="retry" href="/">Log in again</a></p>`)
-
-/** `ApiUnauthorized` on `sns/userinfo`. */
-export const needUserinfo = (): string =>
-  layout("Profile not shared", `<h1 id="unauthorized" class="error">WeChat did not share the profile</h1>` +
-    `<p>Reading the nickname and avatar needs consent with scope <code>snsapi_userinfo</code>. ` +
-    `A silent <code>snsapi_base</code> login, or WeChat's snapshot-page visitor, cannot read it: ` +
-    `open the page in WeChat and allow access.</p>` + home)
-
-/** Any other failure: its tag and message (the library keeps secrets out of messages). */
-export const failure = (error: { readonly _tag: string; readonly message: string }): string =>
-  layout("Login failed", `<h1 id="error" class="error">Login failed: <code id="error-tag">${escapeHtml(error._tag)}</code></h1>` +
-    `<p id="error-message">${escapeHtml(error.message)}</p>` + home)
+/** Any path the demo does not serve. */
+export const notFound = (): string =>
+  layout("Not found", `<h1 id="not-found">Not found</h1><p>There is no page here.</p>` + home)
 
 /** A round avatar with an initial, so the seeded users have pictures without the network. */
 export const avatarSvg = (initial: string, color: string): string =>
