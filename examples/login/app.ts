@@ -177,7 +177,9 @@ export const startDemo = (options: DemoOptions = {}) =>
     if (options.realWechat === true) {
       config = WechatConfig.layerConfig
     } else {
-      const control = yield* Layer.build(FakeWechat.layerControl({ apps: [DEMO_APP], users: demoUsers(baseUrl) }))
+      // the fake matches redirect_uri by host[:port], as WeChat does: authorize the bound port
+      const app = { ...DEMO_APP, authorizedDomains: [...DEMO_APP.authorizedDomains, `${HOST}:${port}`] }
+      const control = yield* Layer.build(FakeWechat.layerControl({ apps: [app], users: demoUsers(baseUrl) }))
       const address = yield* FakeWechat.serve({ port: 0 }).pipe(Effect.provide(control))
       fake = { url: address.url, control: Context.get(control, FakeWechat) }
       config = WechatConfig.layer({

@@ -47,7 +47,14 @@ const logIn = async (button: "#login-h5" | "#login-qr", choice: string) => {
   await page.goto(`${demo.url}/`)
   await page.click(button)
   await page.waitForURL((url) => url.origin === demo.fake?.url && url.pathname.startsWith("/connect/"))
-  await page.click(choice)
+  if (button === "#login-qr") {
+    // QR login takes a phone: answer the QR code the PC page shows as the phone would
+    const uuid = await page.getAttribute("#qr", "data-uuid")
+    const userId = choice === "#deny" ? undefined : choice.replace("#allow-", "")
+    await Effect.runPromise(fakeControl().answerQrLogin({ uuid: uuid ?? "", userId, decision: userId === undefined ? "deny" : "allow" }))
+  } else {
+    await page.click(choice)
+  }
   await page.waitForURL((url) => url.origin === demo.url && url.pathname === "/callback")
 }
 
