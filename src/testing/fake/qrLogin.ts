@@ -35,7 +35,8 @@ const statusOf = (login: QrLogin, now: number): QrStatus =>
 
 /** Polls `/connect/qrconnect/poll` and follows the phone's answer. */
 const pollScript = (uuid: string): string =>
-  `const uuid=${scriptValue(uuid)};const say=(id,text)=>{const p=document.getElementById("qr-status");p.id=id;p.textContent=text};` +
+  `const uuid=${scriptValue(uuid)};const status=document.getElementById("qr-status");` +
+  `const say=(id,text)=>{status.id=id;status.textContent=text};` +
   `const poll=async()=>{let r;try{r=await (await fetch("/connect/qrconnect/poll?uuid="+uuid,{cache:"no-store"})).json()}` +
   `catch{setTimeout(poll,1000);return}` +
   `if(r.status==="confirmed"){if(r.deliveries===2){${deliverTwiceScript("r.location")}}` +
