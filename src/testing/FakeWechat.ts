@@ -62,11 +62,11 @@ export type {
   Address,
   /** @since 0.1.0 */
   AppInput,
-  /** @since 0.2.0 */
+  /** @since 0.2.0 @category models */
   AppKind,
-  /** @since 0.2.0 */
+  /** @since 0.2.0 @category models */
   CodeKind,
-  /** @since 0.2.0 */
+  /** @since 0.2.0 @category models */
   ConsentResult,
   /** @since 0.1.0 */
   FakeApp,
@@ -76,15 +76,15 @@ export type {
   Fault,
   /** @since 0.1.0 */
   FaultSchedule,
-  /** @since 0.2.0 */
+  /** @since 0.2.0 @category models */
   Lifetimes,
   /** @since 0.1.0 */
   Options,
-  /** @since 0.2.0 */
+  /** @since 0.2.0 @category models */
   Quotas,
   /** @since 0.1.0 */
   UserInput,
-  /** @since 0.2.0 */
+  /** @since 0.2.0 @category models */
   WebScope
 }
 
