@@ -45,7 +45,8 @@ const answer = (
       deliveries: 1
     })
   }
-  return em.issue({ appId: checked.app.appId, userId: params.userId ?? "", scope: checked.scope, kind: checked.flow }).pipe(
+  if (params.userId === undefined) return Effect.fail(new FakeWechatError({ reason: "allow needs the userId of the user who allows" }))
+  return em.issue({ appId: checked.app.appId, userId: params.userId, scope: checked.scope, kind: checked.flow }).pipe(
     Effect.map((code) => ({
       location: withQuery(checked.redirectUri, { code, state: checked.state }),
       code,

@@ -205,7 +205,8 @@ export class Emulator {
         // the snapshot page replaces only the snsapi_userinfo consent
         const snapshot = user.snapshot && params.kind === "oauth2" && params.scope === "snsapi_userinfo"
         this.codes.set(code, { ...params, snapshot, expiresAt: now + seconds * 1000, used: false })
-        this.revoked.delete(`${params.appId} ${params.userId}`)
+        // a new consent grants the app again
+        if (params.kind !== "jscode") this.revoked.delete(`${params.appId} ${params.userId}`)
         return code
       })
     )
@@ -246,14 +247,17 @@ export class Emulator {
 
   handle(request: FakeRequest): Effect.Effect<FakeResponse> {
     const endpoint = normalize(request.path)
-    this.calls.set(endpoint, this.callCount(endpoint) + 1)
-    return Effect.flatMap(this.nextFault(endpoint), (fault) => {
+    return Effect.suspend(() => {
+      this.calls.set(endpoint, this.callCount(endpoint) + 1)
+      return this.nextFault(endpoint)
+    }).pipe(Effect.flatMap((fault) => {
       if (fault === undefined) return this.route(endpoint, request)
       if (fault.fault === "latency") return Effect.andThen(Effect.sleep(fault.millis), this.route(endpoint, request))
       return Effect.succeed(this.faultResponse(endpoint, fault))
-    })
+    }))
   }
 
+  /** The first armed fault for `endpoint` that fires (a probability fault may not), used up by one. */
   private nextFault(endpoint: string): Effect.Effect<Fault | undefined> {
     const armed = this.faults.filter((f) => f.endpoint === endpoint && (f.remaining === undefined || f.remaining > 0))
     const pick = (i: number): Effect.Effect<Fault | undefined> => {
@@ -263,11 +267,10 @@ export class Emulator {
         if (next.remaining !== undefined) next.remaining--
         return Effect.succeed<Fault | undefined>(next.fault)
       }
-      return next.probability === undefined
-        ? fire()
-        : Effect.flatMap(Random.next, (r) => (r < next.probability! ? fire() : pick(i + 1)))
+      const probability = next.probability
+      return probability === undefined ? fire() : Effect.flatMap(Random.next, (r) => (r < probability ? fire() : pick(i + 1)))
     }
-    return Effect.suspend(() => pick(0))
+    return pick(0)
   }
 
   private faultResponse(endpoint: string, fault: Exclude<Fault, { fault: "latency" }>): FakeResponse {
@@ -307,7 +310,7 @@ export class Emulator {
     return this.error(40164, `invalid ip ${v4} ipv6 ::ffff:${v4}, not in whitelist`)
   }
 
-  /** Counts a call against `limit` in the current window of `windowMs`; the 45009/45011 answer when over. */
+  /** Counts a call against `limit` in the current window of `windowMs`: whether it is over. */
   private count(key: string, limit: number | undefined, windowMs: number, now: number): boolean {
     if (limit === undefined) return false
     const k = `${key}:${Math.floor(now / windowMs)}`

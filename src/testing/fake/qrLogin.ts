@@ -110,7 +110,8 @@ export const answerQrLogin = (
       login.status = "cancelled"
       return Effect.succeed(login)
     }
-    return em.issue({ appId: login.appId, userId: params.userId ?? "", scope: "snsapi_login", kind: "qrconnect" }).pipe(
+    if (params.userId === undefined) return Effect.fail(new FakeWechatError({ reason: "allow needs the userId of the user who allows" }))
+    return em.issue({ appId: login.appId, userId: params.userId, scope: "snsapi_login", kind: "qrconnect" }).pipe(
       Effect.map((code) => {
         login.status = "confirmed"
         login.userId = params.userId
