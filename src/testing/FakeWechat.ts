@@ -242,8 +242,8 @@ export class ServerAddress extends Context.Tag("effect-wechat/testing/FakeWechat
 /**
  * The app {@link layerTest} and {@link layerServer} seed when `apps` is empty: every kind
  * (so H5, QR and mini-program logins all work), verified, bound to an open platform,
- * authorized for `example.com` and `127.0.0.1` (any port only under {@link layerServer},
- * where the server's own `127.0.0.1:port` is added).
+ * authorized for `example.com` and `127.0.0.1` on their default ports (under
+ * {@link layerServer}, also the server's own `127.0.0.1:port`).
  *
  * @since 0.2.0
  * @category constructors
