@@ -16,12 +16,27 @@ import * as Pages from "./pages.js"
 
 export const HOST = "127.0.0.1"
 
-/** The app the embedded fake knows. Not a real WeChat app. */
+/**
+ * The apps the embedded fake knows (not real WeChat apps): at WeChat, H5 consent needs an
+ * official account and QR login a website app, each with its own app id.
+ */
 export const DEMO_APP = {
   appId: "wxfakedemologin001",
   appSecret: "demo-login-secret-not-real",
+  kind: "official-account" as const,
   openPlatform: true,
-  name: "effect-wechat login demo"
+  name: "effect-wechat login demo",
+  // as WeChat's in-app browser sometimes does: the callback is delivered twice
+  duplicateCallbacks: true
+}
+
+/** The website app for QR login. */
+export const DEMO_WEB_APP = {
+  appId: "wxfakedemoweb00001",
+  appSecret: "demo-website-secret-not-real",
+  kind: "website" as const,
+  openPlatform: true,
+  name: "effect-wechat login demo (website)"
 }
 
 const AVATARS: Readonly<Record<string, { readonly initial: string; readonly color: string }>> = {
@@ -80,13 +95,19 @@ const page = (status: number, html: string) =>
   HttpServerResponse.text(html, { status, contentType: "text/html; charset=utf-8", headers: HTML_HEADERS })
 
 /** The demo's routes. `publicUrl` is where browsers reach the demo (the callback's origin). */
-export const routes = (options: { readonly publicUrl: string; readonly backend: string }) =>
+export const routes = (options: {
+  readonly publicUrl: string
+  readonly backend: string
+  /** The website app for QR login, when it is not the app in `WechatConfig`. */
+  readonly qrApp?: WechatConfig.Service | undefined
+}) =>
   Effect.gen(function*() {
     const sessions = makeSessions()
     const secure = options.publicUrl.startsWith("https:")
 
     const login = yield* WechatLogin.router({
       publicUrl: options.publicUrl,
+      qrApp: options.qrApp,
       onLogin: (login) => {
         if (login.isSnapshotUser) return Effect.succeed(page(403, Pages.snapshotUser()))
         const profile = Option.getOrUndefined(login.profile)
@@ -169,19 +190,27 @@ export const startDemo = (options: DemoOptions = {}) =>
 
     let fake: Demo["fake"]
     let config: Layer.Layer<WechatConfig.WechatConfig, ConfigError.ConfigError | WechatError.InvalidArgument>
+    let qrApp: WechatConfig.Service | undefined
     if (options.realWechat === true) {
+      // one app for both flows, unless a website app is given for QR login
       config = WechatConfig.layerConfig
+      const qrId = process.env.WECHAT_QR_APP_ID
+      const qrSecret = process.env.WECHAT_QR_APP_SECRET
+      if (qrId !== undefined && qrId !== "" && qrSecret !== undefined && qrSecret !== "") {
+        qrApp = yield* WechatConfig.make({ appId: qrId, appSecret: qrSecret })
+      }
     } else {
-      const app = { ...DEMO_APP, authorizedDomains: [new URL(publicUrl).host, new URL(publicUrl).hostname] }
-      const control = yield* Layer.build(FakeWechat.layerControl({ apps: [app], users: demoUsers(baseUrl) }))
+      // the fake matches redirect_uri by host[:port], as WeChat does
+      const authorizedDomains = [new URL(publicUrl).host]
+      const control = yield* Layer.build(FakeWechat.layerControl({
+        apps: [{ ...DEMO_APP, authorizedDomains }, { ...DEMO_WEB_APP, authorizedDomains }],
+        users: demoUsers(baseUrl)
+      }))
       const address = yield* FakeWechat.serve({ port: 0 }).pipe(Effect.provide(control))
       fake = { url: address.url, control: Context.get(control, FakeWechat) }
-      config = WechatConfig.layer({
-        appId: DEMO_APP.appId,
-        appSecret: DEMO_APP.appSecret,
-        apiBaseUrl: address.url,
-        openBaseUrl: address.url
-      })
+      const hosts = { apiBaseUrl: address.url, openBaseUrl: address.url }
+      config = WechatConfig.layer({ appId: DEMO_APP.appId, appSecret: DEMO_APP.appSecret, ...hosts })
+      qrApp = yield* WechatConfig.make({ appId: DEMO_WEB_APP.appId, appSecret: DEMO_WEB_APP.appSecret, ...hosts })
     }
     // the library's caches: the basic token (stable_token) and the JS-SDK ticket, refreshed
     // ahead of expiry, one fetch at a time; transient WeChat failures retried
@@ -192,7 +221,7 @@ export const startDemo = (options: DemoOptions = {}) =>
     const backend = fake === undefined
       ? `WeChat (app ${Context.get(wechat, WechatConfig.WechatConfig).appId})`
       : `the embedded FakeWechat at ${fake.url}`
-    const app = (yield* routes({ publicUrl, backend })).pipe(Effect.provide(wechat))
+    const app = (yield* routes({ publicUrl, backend, qrApp })).pipe(Effect.provide(wechat))
     yield* server.serve(app)
     return { url: baseUrl, fake } satisfies Demo
   }) satisfies Effect.Effect<Demo, unknown, Scope.Scope>

@@ -1,7 +1,8 @@
 /**
  * The login demo (`npm start`): a small web app that logs users in with WeChat through
  * effect-wechat. Without WeChat credentials it embeds FakeWechat, so it runs offline;
- * with `WECHAT_APP_ID` and `WECHAT_APP_SECRET` set it talks to WeChat; set `PUBLIC_URL` to
+ * with `WECHAT_APP_ID` and `WECHAT_APP_SECRET` set it talks to WeChat (and with
+ * `WECHAT_QR_APP_ID` / `WECHAT_QR_APP_SECRET`, QR login uses that website app); set `PUBLIC_URL` to
  * the origin browsers use (its host must be an authorized domain of the app).
  *
  *   PORT=3000 npx tsx --conditions=effect-wechat-source examples/login/main.ts

@@ -1,88 +1,148 @@
 /**
- * The standalone server's HTTP control API under `/__fake/`, so tests in any language can
- * seed users and issue codes:
- *
- * - `GET  /__fake/state`                           → apps and users
- * - `POST /__fake/apps`      `{appId, appSecret, authorizedDomains, …}`
- * - `POST /__fake/users`     `{nickname, headImgUrl?, snapshot?}` → the user
- * - `POST /__fake/authorize` `{appId, userId, scope}` → `{code}`
- * - `POST /__fake/jscode`    `{appId, userId}` → `{code}`
- * - `GET  /__fake/calls?endpoint=sns/userinfo`     → `{count}`
- * - `POST /__fake/faults`    `{endpoint, fault, times?, probability?, …}`
+ * The HTTP control API under `/__fake/`: one route per operation of the in-process control
+ * service, for tests in any language. `GET /__fake/` lists the routes as JSON. Bodies and
+ * answers are JSON; a refused call answers 400 `{"error": "…"}`.
  * @internal
  */
-import { Effect } from "effect"
-import { Emulator } from "./emulator.js"
-import type { AppInput, FakeRequest, FakeResponse, Fault, FaultSchedule, UserInput } from "./model.js"
+import { Duration, Effect, ParseResult, Schema } from "effect"
+import type { Service } from "../FakeWechat.js"
+import { KINDS, SCOPES } from "./apps.js"
+import { type FakeRequest, type FakeResponse, FakeWechatError, type Fault, type FaultSchedule } from "./model.js"
+import { reply } from "./wire.js"
 
-const reply = (status: number, value: unknown): FakeResponse => ({
-  _tag: "Response",
-  status,
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(value)
+const Kind = Schema.Literal(...KINDS)
+const ScopeLiteral = Schema.Literal(...SCOPES)
+const Decision = Schema.Literal("allow", "deny")
+const Counts = Schema.Record({ key: Schema.String, value: Schema.Number })
+const opt = Schema.optional
+
+const AppBody = Schema.Struct({
+  appId: Schema.String,
+  appSecret: Schema.String,
+  kind: opt(Schema.Union(Kind, Schema.Array(Kind))),
+  verified: opt(Schema.Boolean),
+  permissions: opt(Schema.Array(ScopeLiteral)),
+  authorizedDomains: opt(Schema.Array(Schema.String)),
+  ipWhitelist: opt(Schema.Array(Schema.String)),
+  openPlatform: opt(Schema.Boolean),
+  name: opt(Schema.String),
+  duplicateCallbacks: opt(Schema.Boolean)
 })
-
-const publicApp = (app: { appId: string; name: string; authorizedDomains: ReadonlyArray<string> }) => ({
-  appId: app.appId,
-  name: app.name,
-  authorizedDomains: app.authorizedDomains
+const UserBody = Schema.Struct({
+  id: opt(Schema.String),
+  nickname: Schema.String,
+  headImgUrl: opt(Schema.String),
+  snapshot: opt(Schema.Boolean),
+  openids: opt(Schema.Record({ key: Schema.String, value: Schema.String })),
+  unionid: opt(Schema.String)
 })
+const AppUser = Schema.Struct({ appId: Schema.String, userId: Schema.String })
+const AuthorizeBody = Schema.Struct({ appId: Schema.String, userId: Schema.String, scope: ScopeLiteral })
+const ConsentBody = Schema.Struct({ url: Schema.String, userId: opt(Schema.String), decision: Decision, duplicateCallback: opt(Schema.Boolean) })
+const QrAnswerBody = Schema.Struct({ uuid: Schema.String, userId: opt(Schema.String), decision: Decision, duplicateCallback: opt(Schema.Boolean) })
+const CallsQuery = Schema.Struct({ endpoint: opt(Schema.String) })
+const FaultBody = Schema.Struct({
+  endpoint: Schema.String,
+  fault: Schema.String,
+  times: opt(Schema.Number),
+  probability: opt(Schema.Number),
+  millis: opt(Schema.Number),
+  status: opt(Schema.Number),
+  errcode: opt(Schema.Number),
+  errmsg: opt(Schema.String)
+})
+const CallerIpBody = Schema.Struct({ ip: Schema.String })
+const LifetimesBody = Schema.partial(Schema.Struct({
+  oauthCode: Schema.Number,
+  qrCode: Schema.Number,
+  jsCode: Schema.Number,
+  webToken: Schema.Number,
+  refreshToken: Schema.Number,
+  basicToken: Schema.Number,
+  ticket: Schema.Number,
+  overlap: Schema.Number,
+  qrLogin: Schema.Number
+}))
+const QuotasBody = Schema.Struct({ daily: opt(Counts), minute: opt(Counts), userMinute: opt(Counts) })
+const ClockBody = Schema.Struct({ seconds: Schema.Number.pipe(Schema.nonNegative()) })
+const Empty = Schema.Struct({})
 
-export const handleControl = (emulator: Emulator, request: FakeRequest): Effect.Effect<FakeResponse> | undefined => {
-  if (!request.path.startsWith("/__fake/")) return undefined
-  const route = `${request.method} ${request.path.slice("/__fake/".length)}`
-  let body: Record<string, unknown> = {}
-  if (request.body !== "") {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(request.body)
-    } catch {
-      return Effect.succeed(reply(400, { error: "body is not JSON" }))
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      return Effect.succeed(reply(400, { error: "body must be a JSON object" }))
-    }
-    body = parsed as Record<string, unknown>
+interface Route {
+  readonly method: "GET" | "POST" | "DELETE"
+  readonly path: string
+  /** What it does, and its input (a JSON body for POST, the query for GET). */
+  readonly summary: string
+  readonly input: string
+  readonly run: (fake: Service, input: unknown) => Effect.Effect<unknown, FakeWechatError | ParseResult.ParseError>
+}
+
+const route = <A, I>(
+  method: Route["method"],
+  path: string,
+  summary: string,
+  input: string,
+  schema: Schema.Schema<A, I>,
+  run: (fake: Service, input: A) => Effect.Effect<unknown, FakeWechatError>
+): Route => ({ method, path, summary, input, run: (fake, raw) => Effect.flatMap(Schema.decodeUnknown(schema)(raw), (a) => run(fake, a)) })
+
+const ok = { ok: true }
+
+/** Every route, in the order `GET /__fake/` lists them. */
+export const routes: ReadonlyArray<Route> = [
+  route("GET", "/__fake/", "this list", "", Empty, () => Effect.succeed(undefined)),
+  route("GET", "/__fake/state", "apps (without secrets), users, codes, QR logins, JS-SDK tickets, call counts, faults, clock, lifetimes, quotas", "", Empty, (f) => f.state),
+  route("POST", "/__fake/apps", "add or replace an app → the app", "{appId, appSecret, kind?, verified?, permissions?, authorizedDomains?, ipWhitelist?, openPlatform?, name?, duplicateCallbacks?}", AppBody, (f, app) => Effect.map(f.addApp(app), ({ appSecret: _secret, ...rest }) => rest)),
+  route("POST", "/__fake/users", "add a user → the user with its id", "{nickname, id?, headImgUrl?, snapshot?, openids?, unionid?}", UserBody, (f, user) => f.addUser(user)),
+  route("POST", "/__fake/authorize", "the code a consent page would send → {code}", "{appId, userId, scope}", AuthorizeBody, (f, p) => Effect.map(f.authorize(p), (code) => ({ code }))),
+  route("POST", "/__fake/jscode", "a wx.login code of a mini-program → {code}", "{appId, userId}", AppUser, (f, p) => Effect.map(f.miniProgramLogin(p), (code) => ({ code }))),
+  route("GET", "/__fake/openid", "the user's openid in an app → {openid}", "?appId=&userId=", AppUser, (f, p) => Effect.map(f.openid(p), (openid) => ({ openid }))),
+  route("POST", "/__fake/consent", "allow or deny a consent link as the page would → {location, code, deliveries}", "{url, decision: allow|deny, userId?, duplicateCallback?}", ConsentBody, (f, p) => f.consent(p)),
+  route("POST", "/__fake/qr-logins/answer", "the phone's answer to a QR login shown on a PC page → {status, location, deliveries}", "{uuid, decision: allow|deny, userId?, duplicateCallback?}", QrAnswerBody, (f, p) => f.answerQrLogin(p)),
+  route("POST", "/__fake/revoke", "the user withdraws an app's authorization (sns/userinfo → 50001 until the next consent)", "{appId, userId}", AppUser, (f, p) => Effect.as(f.revokeConsent(p), ok)),
+  route("GET", "/__fake/calls", "requests so far → {endpoint, count}, or every count without endpoint", "?endpoint=sns/userinfo", CallsQuery, (f, q) =>
+    q.endpoint === undefined
+      ? Effect.map(f.state, (s) => s.calls)
+      : Effect.map(f.callCount(q.endpoint), (count) => ({ endpoint: q.endpoint, count }))),
+  route("POST", "/__fake/faults", "inject a fault on an endpoint", "{endpoint, fault, times?, probability?, millis?, status?, errcode?, errmsg?}", FaultBody, (f, { endpoint, ...fault }) =>
+    Effect.as(f.inject(endpoint, fault as Fault & FaultSchedule), ok)),
+  route("DELETE", "/__fake/faults", "clear every fault", "", Empty, (f) => Effect.as(f.clearFaults, ok)),
+  route("POST", "/__fake/caller-ip", "the IP the IP whitelist checks, for the in-memory client (the server sees the socket's)", "{ip}", CallerIpBody, (f, p) => Effect.as(f.setCallerIp(p.ip), ok)),
+  route("POST", "/__fake/lifetimes", "lifetimes (seconds) of what is issued from now on", "{oauthCode?, qrCode?, jsCode?, webToken?, refreshToken?, basicToken?, ticket?, overlap?, qrLogin?}", LifetimesBody, (f, p) => Effect.as(f.setLifetimes(p), ok)),
+  route("POST", "/__fake/quotas", "call limits per endpoint: per day, per minute, per minute and user", "{daily?, minute?, userMinute?}", QuotasBody, (f, p) => Effect.as(f.setQuotas(p), ok)),
+  route("GET", "/__fake/clock", "the fake's time → {now, offsetMillis}", "", Empty, (f) => Effect.map(f.state, (s) => ({ now: s.now, offsetMillis: s.clockOffsetMillis }))),
+  route("POST", "/__fake/clock/advance", "move the fake's clock forward → {now, offsetMillis}", "{seconds}", ClockBody, (f, p) =>
+    Effect.andThen(f.advanceClock(Duration.seconds(p.seconds)), Effect.map(f.state, (s) => ({ now: s.now, offsetMillis: s.clockOffsetMillis }))))
+]
+
+const listing = routes.map(({ input, method, path, summary }) => ({ method, path, summary, ...(input === "" ? {} : { input }) }))
+
+const parseBody = (body: string): unknown => {
+  if (body.trim() === "") return {}
+  try {
+    return JSON.parse(body)
+  } catch {
+    return undefined
   }
-  const str = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : "")
-  switch (route) {
-    case "GET state":
-      return Effect.succeed(reply(200, { apps: [...emulator.apps.values()].map(publicApp), users: [...emulator.users.values()] }))
-    case "POST apps":
-      if (!str("appId") || !str("appSecret")) return Effect.succeed(reply(400, { error: "appId and appSecret are required" }))
-      return Effect.succeed(reply(200, publicApp(emulator.addApp(body as unknown as AppInput))))
-    case "POST users":
-      if (!str("nickname")) return Effect.succeed(reply(400, { error: "nickname is required" }))
-      return Effect.succeed(reply(200, emulator.addUser(body as unknown as UserInput)))
-    case "POST authorize": {
-      const scope = str("scope") || "snsapi_userinfo"
-      if (scope !== "snsapi_base" && scope !== "snsapi_userinfo" && scope !== "snsapi_login") {
-        return Effect.succeed(reply(400, { error: "scope must be snsapi_base, snsapi_userinfo or snsapi_login" }))
-      }
-      return emulator.issueCode(str("appId"), str("userId"), scope).pipe(
-        Effect.map((code) => reply(200, { code })),
-        Effect.catchAll((e) => Effect.succeed(reply(400, { error: e.reason })))
-      )
-    }
-    case "POST jscode":
-      return emulator.issueJsCode(str("appId"), str("userId")).pipe(
-        Effect.map((code) => reply(200, { code })),
-        Effect.catchAll((e) => Effect.succeed(reply(400, { error: e.reason })))
-      )
-    case "GET calls": {
-      const endpoint = new URLSearchParams(request.query).get("endpoint") ?? ""
-      return Effect.succeed(reply(200, { endpoint, count: emulator.callCount(endpoint) }))
-    }
-    case "POST faults":
-    {
-      if (!str("endpoint")) return Effect.succeed(reply(400, { error: "endpoint is required" }))
-      const fault = body as unknown as Fault & FaultSchedule
-      const problem = Emulator.checkFault(fault)
-      if (problem !== undefined) return Effect.succeed(reply(400, { error: problem }))
-      emulator.inject(str("endpoint"), fault)
-      return Effect.succeed(reply(200, { ok: true }))
-    }
-    default:
-      return Effect.succeed(reply(404, { error: `no control route ${route}` }))
+}
+
+/** Answers a control-API request; `undefined` when the path is not under `/__fake/`. */
+export const handleControl = (fake: Service, request: FakeRequest): Effect.Effect<FakeResponse> | undefined => {
+  if (!request.path.startsWith("/__fake/") && request.path !== "/__fake") return undefined
+  const path = request.path === "/__fake" ? "/__fake/" : request.path
+  const found = routes.find((r) => r.path === path && r.method === request.method)
+  if (found === undefined) {
+    const allowed = routes.filter((r) => r.path === path).map((r) => r.method)
+    return Effect.succeed(allowed.length === 0
+      ? reply(404, { error: `no control route ${request.method} ${path}; GET /__fake/ lists them` })
+      : reply(405, { error: `${path} takes ${allowed.join(", ")}` }))
   }
+  if (found.path === "/__fake/") return Effect.succeed(reply(200, { routes: listing }))
+  const input = found.method === "GET" ? request.query : parseBody(request.body)
+  if (input === undefined) return Effect.succeed(reply(400, { error: "the body is not JSON" }))
+  return found.run(fake, input).pipe(
+    Effect.map((value) => reply(200, value)),
+    Effect.catchAll((e) =>
+      Effect.succeed(reply(400, { error: e._tag === "ParseError" ? ParseResult.TreeFormatter.formatErrorSync(e) : e.reason }))
+    )
+  )
 }

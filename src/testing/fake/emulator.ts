@@ -1,15 +1,19 @@
 /**
- * The fake WeChat's state and its API endpoints, with WeChat's semantics
- * (wechat-api.md §2, §3, §5). Time comes from Effect's `Clock`.
+ * The fake WeChat's state: apps, users, codes, grants, tokens, QR logins, faults, quotas
+ * and its clock, and the request entry point that routes to the endpoints (sns.ts,
+ * basic.ts). Time is Effect's `Clock` plus an offset the control API can advance.
  * @internal
  */
 import { Clock, Effect, Random } from "effect"
-import { createHash, randomBytes } from "node:crypto"
+import { randomBytes } from "node:crypto"
+import { ipAllowed, toApp } from "./apps.js"
+import { basicEndpoints } from "./basic.js"
 import {
   type AppInput,
   defaultDailyQuota,
   defaultLifetimes,
   defaultMinuteQuota,
+  defaultUserMinuteQuota,
   type FakeApp,
   type FakeRequest,
   type FakeResponse,
@@ -19,85 +23,74 @@ import {
   type FaultSchedule,
   type Lifetimes,
   type Options,
+  type Scope,
   type UserInput
 } from "./model.js"
+import { snsEndpoints } from "./sns.js"
+import { derive, errorWriter, json, token } from "./wire.js"
 
-type Scope = "snsapi_base" | "snsapi_userinfo" | "snsapi_login"
+/** Where a code came from: a consent page (`oauth2`, `qrconnect`) or `wx.login` (`jscode`). */
+export type CodeKind = "oauth2" | "qrconnect" | "jscode"
 
-interface Code {
+export interface Code {
   readonly appId: string
   readonly userId: string
   readonly scope: Scope
+  readonly kind: CodeKind
+  /** Issued on the snapshot page: virtual ids, `is_snapshotuser: 1`. */
+  readonly snapshot: boolean
   readonly expiresAt: number
   used: boolean
 }
 
-interface Grant {
+export interface Grant {
   readonly appId: string
   readonly userId: string
   readonly scope: Scope
+  readonly snapshot: boolean
   readonly refreshToken: string
   readonly expiresAt: number
   accessToken: string
 }
 
-interface WebToken {
+export interface WebToken {
   readonly grant: Grant
   expiresAt: number
 }
 
-interface BasicToken {
+export interface BasicToken {
   readonly appId: string
   expiresAt: number
   /** Replaced by a newer token: after its overlap it is "not latest" (40001). */
   retired: boolean
 }
 
-interface Stable {
+export interface Stable {
   token: string
   lastForceAt: number
   /** The token it replaced, still in its overlap. */
   previous: string | undefined
 }
 
+/** A QR code shown on a PC login page, and what the phone did with it. */
+export interface QrLogin {
+  readonly uuid: string
+  readonly appId: string
+  readonly redirectUri: string
+  readonly state: string
+  readonly expiresAt: number
+  status: "waiting" | "scanned" | "confirmed" | "cancelled"
+  userId: string | undefined
+  /** Where the PC page goes once confirmed, and how many times. */
+  location: string | undefined
+  deliveries: 1 | 2
+}
+
 interface ArmedFault {
+  readonly endpoint: string
   readonly fault: Fault
   remaining: number | undefined
   readonly probability: number | undefined
-}
-
-const json = (value: unknown, contentType = "application/json; encoding=utf-8"): FakeResponse => ({
-  _tag: "Response",
-  status: 200,
-  headers: { "content-type": contentType },
-  body: typeof value === "string" ? value : JSON.stringify(value)
-})
-
-/** JSON as WeChat writes profiles: raw control characters in strings, escaped slashes. */
-const wechatJson = (value: unknown): string =>
-  JSON.stringify(value)
-    .replace(/(\\\\)|\\u00([01][0-9a-f])|\\([bfnrt])/g, (match, backslash: string | undefined, hex: string | undefined, letter: string | undefined) => {
-      if (backslash !== undefined) return match
-      if (hex !== undefined) return String.fromCharCode(parseInt(hex, 16))
-      return { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" }[letter as "b"]
-    })
-    .replace(/\//g, "\\/")
-
-const token = (prefix: string) => `${prefix}_${randomBytes(48).toString("base64url")}`
-const hexId = () => randomBytes(4).toString("hex")
-const derive = (...parts: ReadonlyArray<string>) =>
-  createHash("sha1").update(parts.join("\u0000")).digest("base64url").slice(0, 27)
-
-const ipv4ToInt = (ip: string): number | undefined => {
-  const parts = ip.split(".")
-  if (parts.length !== 4) return undefined
-  let n = 0
-  for (const p of parts) {
-    const v = Number(p)
-    if (!/^\d{1,3}$/.test(p) || v > 255) return undefined
-    n = n * 256 + v
-  }
-  return n
 }
 
 const FAULTS: ReadonlySet<string> = new Set([
@@ -112,116 +105,115 @@ const FAULTS: ReadonlySet<string> = new Set([
   "controlChars"
 ])
 
-/** Whether `ip` is in a whitelist of single IPs and IPv4 CIDR blocks. */
-export const ipAllowed = (ip: string, whitelist: ReadonlyArray<string>): boolean => {
-  const plain = ip.replace(/^::ffff:/, "")
-  return whitelist.some((entry) => {
-    if (!entry.includes("/")) return entry === plain || entry === ip
-    const [base, bitsText] = entry.split("/")
-    const bits = Number(bitsText)
-    const a = ipv4ToInt(plain)
-    const b = ipv4ToInt(base ?? "")
-    if (a === undefined || b === undefined || !(bits >= 0 && bits <= 32)) return false
-    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0
-    return ((a & mask) >>> 0) === ((b & mask) >>> 0)
-  })
-}
+const normalize = (endpoint: string) => endpoint.replace(/^\/+/, "")
 
-/** The emulator: one per fake WeChat. Not safe to share across fake instances. */
+/** The emulator: one per fake WeChat. */
 export class Emulator {
   readonly apps = new Map<string, FakeApp>()
   readonly users = new Map<string, FakeUser>()
-  readonly lifetimes: Lifetimes
-  readonly dailyQuota: Record<string, number>
-  readonly minuteQuota: Record<string, number>
+  readonly lifetimes: { -readonly [K in keyof Lifetimes]: Lifetimes[K] }
+  readonly quotas: {
+    readonly daily: Record<string, number>
+    readonly minute: Record<string, number>
+    readonly userMinute: Record<string, number>
+  }
   callerIp: string
+  /** Added to Effect's clock: what `advanceClock` moves. */
+  clockOffset = 0
 
-  private readonly codes = new Map<string, Code>()
-  private readonly jsCodes = new Map<string, Code>()
-  private readonly grants = new Map<string, Grant>()
-  private readonly webTokens = new Map<string, WebToken>()
-  private readonly basicTokens = new Map<string, BasicToken>()
-  private readonly classic = new Map<string, string>()
-  private readonly stable = new Map<string, Stable>()
-  private readonly tickets = new Map<string, { ticket: string; expiresAt: number }>()
+  readonly codes = new Map<string, Code>()
+  readonly grants = new Map<string, Grant>()
+  readonly webTokens = new Map<string, WebToken>()
+  readonly basicTokens = new Map<string, BasicToken>()
+  readonly classic = new Map<string, string>()
+  readonly stable = new Map<string, Stable>()
+  readonly tickets = new Map<string, { readonly appId: string; readonly type: string; ticket: string; expiresAt: number }>()
+  readonly qrLogins = new Map<string, QrLogin>()
+  /** `appId userId` pairs whose consent the user withdrew. */
+  readonly revoked = new Set<string>()
+  readonly calls = new Map<string, number>()
+  readonly faults: Array<ArmedFault> = []
   private readonly counters = new Map<string, number>()
-  private readonly calls = new Map<string, number>()
-  private readonly faults = new Map<string, Array<ArmedFault>>()
-  private ridForm = 0
   private userSeq = 0
+
+  /** An error as WeChat sends it: HTTP 200, text/plain, a rid suffix in either form. */
+  readonly error = errorWriter()
+
+  /** The fake's time: Effect's clock (so `TestClock` drives it) plus the control API's offset. */
+  readonly now: Effect.Effect<number> = Effect.map(Clock.currentTimeMillis, (t) => t + this.clockOffset)
 
   constructor(options: Options = {}) {
     this.lifetimes = { ...defaultLifetimes, ...options.lifetimes }
-    this.dailyQuota = { ...defaultDailyQuota, ...options.dailyQuota }
-    this.minuteQuota = { ...defaultMinuteQuota, ...options.minuteQuota }
+    this.quotas = {
+      daily: { ...defaultDailyQuota, ...options.dailyQuota },
+      minute: { ...defaultMinuteQuota, ...options.minuteQuota },
+      userMinute: { ...defaultUserMinuteQuota, ...options.userMinuteQuota }
+    }
     this.callerIp = options.callerIp ?? "127.0.0.1"
-    for (const app of options.apps ?? []) this.addApp(app)
-    for (const user of options.users ?? []) this.addUser(user)
   }
 
-  // ---- control API -------------------------------------------------------
+  // ---- control -------------------------------------------------------------
 
-  addApp(input: AppInput): FakeApp {
-    const app: FakeApp = {
-      appId: input.appId,
-      appSecret: input.appSecret,
-      authorizedDomains: input.authorizedDomains ?? [],
-      ipWhitelist: input.ipWhitelist,
-      openPlatform: input.openPlatform ?? false,
-      name: input.name ?? input.appId
-    }
-    this.apps.set(app.appId, app)
-    return app
+  addApp(input: AppInput): Effect.Effect<FakeApp, FakeWechatError> {
+    return Effect.suspend(() => {
+      const app = toApp(input)
+      if (typeof app === "string") return Effect.fail(new FakeWechatError({ reason: app }))
+      this.apps.set(app.appId, app)
+      return Effect.succeed(app)
+    })
   }
 
   addUser(input: UserInput): FakeUser {
     const id = input.id ?? `user${++this.userSeq}`
-    const snapshot = input.snapshot ?? false
     const user: FakeUser = {
       id,
       nickname: input.nickname,
       headImgUrl: input.headImgUrl ?? "",
-      snapshot,
-      unionid: input.unionid ?? `o${derive("unionid", id, snapshot ? "snapshot" : "")}`,
+      snapshot: input.snapshot ?? false,
+      unionid: input.unionid ?? `o${derive("unionid", id)}`,
       openids: input.openids ?? {}
     }
     this.users.set(id, user)
     return user
   }
 
-  openidOf(appId: string, user: FakeUser): string {
-    return user.openids[appId] ?? `o${derive("openid", appId, user.id, user.snapshot ? "snapshot" : "")}`
+  app(appId: string): Effect.Effect<FakeApp, FakeWechatError> {
+    const app = this.apps.get(appId)
+    return app === undefined ? Effect.fail(new FakeWechatError({ reason: `unknown app ${appId}` })) : Effect.succeed(app)
   }
 
-  issueCode(appId: string, userId: string, scope: Scope): Effect.Effect<string, FakeWechatError> {
-    const life = scope === "snsapi_login" ? this.lifetimes.qrCode : this.lifetimes.oauthCode
-    return this.issue(this.codes, appId, userId, scope, life)
+  user(userId: string): Effect.Effect<FakeUser, FakeWechatError> {
+    const user = this.users.get(userId)
+    return user === undefined ? Effect.fail(new FakeWechatError({ reason: `unknown user ${userId}` })) : Effect.succeed(user)
   }
 
-  issueJsCode(appId: string, userId: string): Effect.Effect<string, FakeWechatError> {
-    return this.issue(this.jsCodes, appId, userId, "snsapi_base", this.lifetimes.jsCode)
+  /** The user's openid in an app; a snapshot consent gets a virtual one. */
+  openidOf(appId: string, user: FakeUser, snapshot = false): string {
+    return snapshot ? `o${derive("openid", appId, user.id, "snapshot")}` : user.openids[appId] ?? `o${derive("openid", appId, user.id)}`
   }
 
-  /** A fresh single-use code for a known app and user, living `seconds`. */
-  private issue(
-    codes: Map<string, Code>,
-    appId: string,
-    userId: string,
-    scope: Scope,
-    seconds: number
-  ): Effect.Effect<string, FakeWechatError> {
-    return Effect.gen(this, function*() {
-      if (!this.apps.has(appId)) return yield* new FakeWechatError({ reason: `unknown app ${appId}` })
-      if (!this.users.has(userId)) return yield* new FakeWechatError({ reason: `unknown user ${userId}` })
-      const now = yield* Clock.currentTimeMillis
-      const code = randomBytes(16).toString("hex")
-      codes.set(code, { appId, userId, scope, expiresAt: now + seconds * 1000, used: false })
-      return code
-    })
+  unionidOf(user: FakeUser, snapshot: boolean): string {
+    return snapshot ? `o${derive("unionid", user.id, "snapshot")}` : user.unionid
+  }
+
+  /** A fresh single-use code for a known app and user. Permission checks are the caller's. */
+  issue(params: { readonly appId: string; readonly userId: string; readonly scope: Scope; readonly kind: CodeKind }): Effect.Effect<string, FakeWechatError> {
+    return Effect.all([this.app(params.appId), this.user(params.userId), this.now]).pipe(
+      Effect.map(([, user, now]) => {
+        const seconds = params.kind === "qrconnect" ? this.lifetimes.qrCode : params.kind === "jscode" ? this.lifetimes.jsCode : this.lifetimes.oauthCode
+        const code = randomBytes(16).toString("hex")
+        // the snapshot page replaces only the snsapi_userinfo consent
+        const snapshot = user.snapshot && params.kind === "oauth2" && params.scope === "snsapi_userinfo"
+        this.codes.set(code, { ...params, snapshot, expiresAt: now + seconds * 1000, used: false })
+        // a new consent grants the app again
+        if (params.kind !== "jscode") this.revoked.delete(`${params.appId} ${params.userId}`)
+        return code
+      })
+    )
   }
 
   callCount(endpoint: string): number {
-    return this.calls.get(endpoint.replace(/^\/+/, "")) ?? 0
+    return this.calls.get(normalize(endpoint)) ?? 0
   }
 
   /** Why a fault cannot be injected, or `undefined` when it can. */
@@ -239,50 +231,46 @@ export class Emulator {
   }
 
   inject(endpoint: string, fault: Fault & FaultSchedule): void {
-    const key = endpoint.replace(/^\/+/, "")
-    const list = this.faults.get(key) ?? []
-    list.push({
+    this.faults.push({
+      endpoint: normalize(endpoint),
       fault,
       remaining: fault.probability === undefined ? (fault.times ?? 1) : fault.times,
       probability: fault.probability
     })
-    this.faults.set(key, list)
   }
 
   clearFaults(): void {
-    this.faults.clear()
+    this.faults.length = 0
   }
 
-  // ---- request handling ----------------------------------------------------
+  // ---- requests --------------------------------------------------------------
 
   handle(request: FakeRequest): Effect.Effect<FakeResponse> {
-    const endpoint = request.path.replace(/^\/+/, "")
-    return Effect.gen(this, function*() {
-      this.calls.set(endpoint, (this.calls.get(endpoint) ?? 0) + 1)
-      const fault = yield* this.nextFault(endpoint)
-      if (fault !== undefined) {
-        if (fault.fault === "latency") {
-          yield* Effect.sleep(fault.millis)
-        } else {
-          return this.faultResponse(endpoint, fault)
-        }
-      }
-      return yield* this.route(endpoint, request)
-    })
+    const endpoint = normalize(request.path)
+    return Effect.suspend(() => {
+      this.calls.set(endpoint, this.callCount(endpoint) + 1)
+      return this.nextFault(endpoint)
+    }).pipe(Effect.flatMap((fault) => {
+      if (fault === undefined) return this.route(endpoint, request)
+      if (fault.fault === "latency") return Effect.andThen(Effect.sleep(fault.millis), this.route(endpoint, request))
+      return Effect.succeed(this.faultResponse(endpoint, fault))
+    }))
   }
 
+  /** The first armed fault for `endpoint` that fires (a probability fault may not), used up by one. */
   private nextFault(endpoint: string): Effect.Effect<Fault | undefined> {
-    return Effect.gen(this, function*() {
-      const list = this.faults.get(endpoint)
-      if (list === undefined) return undefined
-      for (const armed of list) {
-        if (armed.remaining !== undefined && armed.remaining <= 0) continue
-        if (armed.probability !== undefined && (yield* Random.next) >= armed.probability) continue
-        if (armed.remaining !== undefined) armed.remaining--
-        return armed.fault
+    const armed = this.faults.filter((f) => f.endpoint === endpoint && (f.remaining === undefined || f.remaining > 0))
+    const pick = (i: number): Effect.Effect<Fault | undefined> => {
+      const next = armed[i]
+      if (next === undefined) return Effect.succeed(undefined)
+      const fire = () => {
+        if (next.remaining !== undefined) next.remaining--
+        return Effect.succeed<Fault | undefined>(next.fault)
       }
-      return undefined
-    })
+      const probability = next.probability
+      return probability === undefined ? fire() : Effect.flatMap(Random.next, (r) => (r < probability ? fire() : pick(i + 1)))
+    }
+    return pick(0)
   }
 
   private faultResponse(endpoint: string, fault: Exclude<Fault, { fault: "latency" }>): FakeResponse {
@@ -310,333 +298,67 @@ export class Emulator {
     return this.error(-1, `fault on ${endpoint}`)
   }
 
-  private ipError(ip: string): FakeResponse {
+  private route(endpoint: string, request: FakeRequest): Effect.Effect<FakeResponse> {
+    const handler = snsEndpoints[endpoint] ?? basicEndpoints[endpoint]
+    return handler === undefined
+      ? Effect.succeed({ _tag: "Response", status: 404, headers: { "content-type": "text/html" }, body: "<html>404 Not Found</html>" })
+      : handler(this, request)
+  }
+
+  ipError(ip: string): FakeResponse {
     const v4 = ip.replace(/^::ffff:/, "")
     return this.error(40164, `invalid ip ${v4} ipv6 ::ffff:${v4}, not in whitelist`)
   }
 
-  /** An error as WeChat sends it: HTTP 200, text/plain, a rid suffix in either form. */
-  error(errcode: number, errmsg: string): FakeResponse {
-    const rid = `${hexId()}-${hexId()}-${hexId()}`
-    const suffix = this.ridForm++ % 2 === 0 ? ` rid: ${rid}` : `, rid: ${rid}`
-    return json({ errcode, errmsg: `${errmsg}${suffix}` }, "text/plain")
+  /** Counts a call against `limit` in the current window of `windowMs`: whether it is over. */
+  private count(key: string, limit: number | undefined, windowMs: number, now: number): boolean {
+    if (limit === undefined) return false
+    const k = `${key}:${Math.floor(now / windowMs)}`
+    const n = (this.counters.get(k) ?? 0) + 1
+    this.counters.set(k, n)
+    return n > limit
   }
 
-  private route(endpoint: string, request: FakeRequest): Effect.Effect<FakeResponse> {
-    switch (endpoint) {
-      case "sns/oauth2/access_token":
-        return this.exchange(request)
-      case "sns/oauth2/refresh_token":
-        return this.refresh(request)
-      case "sns/auth":
-        return this.auth(request)
-      case "sns/userinfo":
-        return this.userinfo(request)
-      case "sns/jscode2session":
-        return this.jscode2session(request)
-      case "cgi-bin/token":
-        return this.classicToken(request)
-      case "cgi-bin/stable_token":
-        return this.stableToken(request)
-      case "cgi-bin/ticket/getticket":
-        return this.getticket(request)
-      default:
-        return Effect.succeed({ _tag: "Response", status: 404, headers: { "content-type": "text/html" }, body: "<html>404 Not Found</html>" })
-    }
-  }
-
-  /** appid → secret → IP whitelist → quotas, in WeChat's order. */
-  private gate(
-    endpoint: string,
-    request: FakeRequest,
-    params: { readonly appid: string | undefined; readonly secret?: string | undefined; readonly needsSecret: boolean }
-  ): Effect.Effect<FakeApp | FakeResponse> {
-    return Effect.gen(this, function*() {
-      if (params.appid === undefined || params.appid === "") return this.error(41002, "appid missing")
-      const app = this.apps.get(params.appid)
-      if (app === undefined) return this.error(40013, "invalid appid")
-      if (params.needsSecret) {
-        if (params.secret === undefined || params.secret === "") return this.error(41004, "appsecret missing")
-        if (params.secret !== app.appSecret) return this.error(40125, "invalid appsecret")
-        if (app.ipWhitelist !== undefined && !ipAllowed(request.ip, app.ipWhitelist)) return this.ipError(request.ip)
+  /** The app's daily and minute quotas for `key`: the error when one is exhausted. */
+  countQuota(appId: string, key: string): Effect.Effect<FakeResponse | undefined> {
+    return Effect.map(this.now, (now) => {
+      if (this.count(`day:${appId}:${key}`, this.quotas.daily[key], 86_400_000, now)) {
+        return this.error(45009, "reach max api daily quota limit")
       }
-      const limited = yield* this.countQuota(app.appId, endpoint)
-      return limited ?? app
-    })
-  }
-
-  private countQuota(appId: string, key: string): Effect.Effect<FakeResponse | undefined> {
-    return Effect.gen(this, function*() {
-      const now = yield* Clock.currentTimeMillis
-      const daily = this.dailyQuota[key]
-      if (daily !== undefined) {
-        const k = `day:${appId}:${key}:${Math.floor(now / 86_400_000)}`
-        const n = (this.counters.get(k) ?? 0) + 1
-        if (n > daily) return this.error(45009, "reach max api daily quota limit")
-        this.counters.set(k, n)
-      }
-      const minute = this.minuteQuota[key]
-      if (minute !== undefined) {
-        const k = `min:${appId}:${key}:${Math.floor(now / 60_000)}`
-        const n = (this.counters.get(k) ?? 0) + 1
-        this.counters.set(k, n)
-        if (n > minute) return this.error(45011, "api minute-quota reach limit, must slower, retry next minute")
+      if (this.count(`min:${appId}:${key}`, this.quotas.minute[key], 60_000, now)) {
+        return this.error(45011, "api minute-quota reach limit, must slower, retry next minute")
       }
       return undefined
     })
   }
 
-  private exchange(request: FakeRequest): Effect.Effect<FakeResponse> {
-    return Effect.gen(this, function*() {
-      const q = request.query
-      const app = yield* this.gate("sns/oauth2/access_token", request, { appid: q.appid, secret: q.secret, needsSecret: true })
-      if (!("appId" in app)) return app
-      if (q.grant_type !== "authorization_code") return this.error(40002, "invalid grant_type")
-      if (q.code === undefined || q.code === "") return this.error(41008, "missing code")
-      const now = yield* Clock.currentTimeMillis
-      const code = this.codes.get(q.code)
-      if (code === undefined || code.appId !== app.appId || code.expiresAt <= now) return this.error(40029, "invalid code")
-      if (code.used) return this.error(40163, "code been used")
-      code.used = true
-      const user = this.users.get(code.userId)!
-      const grant: Grant = {
-        appId: app.appId,
-        userId: user.id,
-        scope: code.scope,
-        refreshToken: token("86"),
-        expiresAt: now + this.lifetimes.refreshToken * 1000,
-        accessToken: token("86")
+  /** The per-user minute quota for `key` (`sns/jscode2session`: 100 a minute per user). */
+  countUserQuota(appId: string, userId: string, key: string): Effect.Effect<FakeResponse | undefined> {
+    return Effect.map(this.now, (now) =>
+      this.count(`user:${appId}:${userId}:${key}`, this.quotas.userMinute[key], 60_000, now)
+        ? this.error(45011, "api minute-quota reach limit mustslower retry next minute")
+        : undefined)
+  }
+
+  /** appid → secret → IP whitelist → quotas, in WeChat's order: the app, or the error. */
+  gate(
+    endpoint: string,
+    request: FakeRequest,
+    params: { readonly appid: string | undefined; readonly secret?: string | undefined; readonly needsSecret: boolean }
+  ): Effect.Effect<FakeApp | FakeResponse> {
+    return Effect.suspend(() => {
+      if (params.appid === undefined || params.appid === "") return Effect.succeed(this.error(41002, "appid missing"))
+      const app = this.apps.get(params.appid)
+      if (app === undefined) return Effect.succeed(this.error(40013, "invalid appid"))
+      if (params.needsSecret) {
+        if (params.secret === undefined || params.secret === "") return Effect.succeed(this.error(41004, "appsecret missing"))
+        if (params.secret !== app.appSecret) return Effect.succeed(this.error(40125, "invalid appsecret"))
+        if (app.ipWhitelist !== undefined && !ipAllowed(request.ip, app.ipWhitelist)) return Effect.succeed(this.ipError(request.ip))
       }
-      this.grants.set(grant.refreshToken, grant)
-      this.webTokens.set(grant.accessToken, { grant, expiresAt: now + this.lifetimes.webToken * 1000 })
-      return json({
-        access_token: grant.accessToken,
-        expires_in: this.lifetimes.webToken,
-        refresh_token: grant.refreshToken,
-        openid: this.openidOf(app.appId, user),
-        scope: grant.scope,
-        ...(user.snapshot ? { is_snapshotuser: 1 } : {}),
-        ...(this.unionidVisible(app, grant.scope) ? { unionid: user.unionid } : {})
-      })
-    })
-  }
-
-  private unionidVisible(app: FakeApp, scope: Scope): boolean {
-    return app.openPlatform && scope !== "snsapi_base"
-  }
-
-  private refresh(request: FakeRequest): Effect.Effect<FakeResponse> {
-    return Effect.gen(this, function*() {
-      const q = request.query
-      const app = yield* this.gate("sns/oauth2/refresh_token", request, { appid: q.appid, needsSecret: false })
-      if (!("appId" in app)) return app
-      if (q.grant_type !== "refresh_token") return this.error(40002, "invalid grant_type")
-      if (q.refresh_token === undefined || q.refresh_token === "") return this.error(41003, "refresh_token missing")
-      const now = yield* Clock.currentTimeMillis
-      const grant = this.grants.get(q.refresh_token)
-      if (grant === undefined || grant.appId !== app.appId) return this.error(40030, "invalid refresh_token")
-      if (grant.expiresAt <= now) return this.error(42002, "refresh_token expired")
-      const current = this.webTokens.get(grant.accessToken)
-      if (current !== undefined && current.expiresAt > now) {
-        current.expiresAt = now + this.lifetimes.webToken * 1000
-      } else {
-        this.webTokens.delete(grant.accessToken)
-        grant.accessToken = token("86")
-        this.webTokens.set(grant.accessToken, { grant, expiresAt: now + this.lifetimes.webToken * 1000 })
-      }
-      const user = this.users.get(grant.userId)!
-      return json({
-        access_token: grant.accessToken,
-        expires_in: this.lifetimes.webToken,
-        refresh_token: grant.refreshToken,
-        openid: this.openidOf(app.appId, user),
-        scope: grant.scope
-      })
-    })
-  }
-
-  /** Looks up a web token: `expiredCode` for an expired one, `invalidCode` for an unknown one. */
-  private webToken(accessToken: string | undefined, invalidCode: number): Effect.Effect<WebToken | FakeResponse> {
-    return Effect.gen(this, function*() {
-      if (accessToken === undefined || accessToken === "") return this.error(41001, "access_token missing")
-      const found = this.webTokens.get(accessToken)
-      if (found === undefined) {
-        return invalidCode === 40014
-          ? this.error(40014, "invalid access_token")
-          : this.error(40001, "invalid credential, access_token is invalid or not latest")
-      }
-      if (found.expiresAt <= (yield* Clock.currentTimeMillis)) return this.error(42001, "access_token expired")
-      return found
-    })
-  }
-
-  /**
-   * What sns/auth and sns/userinfo check first, in order: the web token (`invalidCode` when
-   * unknown), the minute quota, and that the openid is the token's user's.
-   */
-  private tokenUser(request: FakeRequest, endpoint: string, invalidCode: number): Effect.Effect<{ readonly grant: Grant; readonly user: FakeUser } | FakeResponse> {
-    return Effect.gen(this, function*() {
-      const found = yield* this.webToken(request.query.access_token, invalidCode)
-      if (!("grant" in found)) return found
-      const limited = yield* this.countQuota(found.grant.appId, endpoint)
-      if (limited !== undefined) return limited
-      if (request.query.openid === undefined || request.query.openid === "") return this.error(41009, "missing openid")
-      const user = this.users.get(found.grant.userId)!
-      if (this.openidOf(found.grant.appId, user) !== request.query.openid) return this.error(40003, "invalid openid")
-      return { grant: found.grant, user }
-    })
-  }
-
-  private auth(request: FakeRequest): Effect.Effect<FakeResponse> {
-    return Effect.map(this.tokenUser(request, "sns/auth", 40014), (found) =>
-      "grant" in found ? json({ errcode: 0, errmsg: "ok" }, "text/plain") : found)
-  }
-
-  private userinfo(request: FakeRequest): Effect.Effect<FakeResponse> {
-    return Effect.gen(this, function*() {
-      const found = yield* this.tokenUser(request, "sns/userinfo", 40001)
-      if (!("grant" in found)) return found
-      const { grant, user } = found
-      if (grant.scope === "snsapi_base" || user.snapshot) return this.error(48001, "api unauthorized")
-      const app = this.apps.get(grant.appId)!
-      return json(wechatJson({
-        openid: request.query.openid,
-        nickname: user.nickname,
-        sex: 0,
-        province: "",
-        city: "",
-        country: "",
-        headimgurl: user.headImgUrl,
-        privilege: [],
-        ...(app.openPlatform ? { unionid: user.unionid } : {})
-      }))
-    })
-  }
-
-  private jscode2session(request: FakeRequest): Effect.Effect<FakeResponse> {
-    return Effect.gen(this, function*() {
-      const q = request.query
-      const app = yield* this.gate("sns/jscode2session", request, { appid: q.appid, secret: q.secret, needsSecret: true })
-      if (!("appId" in app)) return app
-      if (q.grant_type !== "authorization_code") return this.error(40002, "invalid grant_type")
-      if (q.js_code === undefined || q.js_code === "") return this.error(41008, "missing code")
-      const code = this.jsCodes.get(q.js_code)
-      if (code === undefined || code.appId !== app.appId || code.expiresAt <= (yield* Clock.currentTimeMillis)) {
-        return this.error(40029, "invalid code")
-      }
-      if (code.used) return this.error(40163, "code been used")
-      code.used = true
-      const user = this.users.get(code.userId)!
-      return json({
-        session_key: randomBytes(16).toString("base64"),
-        openid: this.openidOf(app.appId, user),
-        ...(app.openPlatform ? { unionid: user.unionid } : {})
-      }, "text/plain")
-    })
-  }
-
-  private newBasicToken(appId: string, now: number): string {
-    const t = token("97")
-    this.basicTokens.set(t, { appId, expiresAt: now + this.lifetimes.basicToken * 1000, retired: false })
-    return t
-  }
-
-  /** Ends a replaced token after the overlap (or at its own expiry, if sooner). */
-  private retire(old: string | undefined, now: number): void {
-    const entry = old === undefined ? undefined : this.basicTokens.get(old)
-    if (entry !== undefined) {
-      entry.expiresAt = Math.min(entry.expiresAt, now + this.lifetimes.overlap * 1000)
-      entry.retired = true
-    }
-  }
-
-  private classicToken(request: FakeRequest): Effect.Effect<FakeResponse> {
-    return Effect.gen(this, function*() {
-      const q = request.query
-      if (request.method !== "GET") return this.error(43001, "require GET method")
-      if (q.grant_type !== "client_credential") return this.error(40002, "invalid grant_type")
-      const app = yield* this.gate("cgi-bin/token", request, { appid: q.appid, secret: q.secret, needsSecret: true })
-      if (!("appId" in app)) return app
-      const now = yield* Clock.currentTimeMillis
-      this.retire(this.classic.get(app.appId), now)
-      const t = this.newBasicToken(app.appId, now)
-      this.classic.set(app.appId, t)
-      return json({ access_token: t, expires_in: this.lifetimes.basicToken }, "text/plain")
-    })
-  }
-
-  private stableToken(request: FakeRequest): Effect.Effect<FakeResponse> {
-    return Effect.gen(this, function*() {
-      if (request.method !== "POST") return this.error(43002, "require POST method")
-      let body: Record<string, unknown>
-      try {
-        const parsed: unknown = JSON.parse(request.body)
-        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return this.error(47001, "data format error")
-        body = parsed as Record<string, unknown>
-      } catch {
-        return this.error(47001, "data format error")
-      }
-      const str = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : undefined)
-      if (str("grant_type") !== "client_credential") return this.error(40002, "invalid grant_type")
-      const force = body.force_refresh
-      if (force !== undefined && typeof force !== "boolean") return this.error(47001, "data format error")
-      const app = yield* this.gate("cgi-bin/stable_token", request, { appid: str("appid"), secret: str("secret"), needsSecret: true })
-      if (!("appId" in app)) return app
-      const now = yield* Clock.currentTimeMillis
-      const current = this.stable.get(app.appId)
-      const entry = current === undefined ? undefined : this.basicTokens.get(current.token)
-      const remaining = entry === undefined ? 0 : entry.expiresAt - now
-      const overlapMs = this.lifetimes.overlap * 1000
-      if (force === true) {
-        if (current !== undefined && now - current.lastForceAt < 30_000 && remaining > 0) {
-          return json({ access_token: current.token, expires_in: Math.floor(remaining / 1000) }, "text/plain")
-        }
-        const limited = yield* this.countQuota(app.appId, "cgi-bin/stable_token#force")
-        if (limited !== undefined) return limited
-        // a second force ends the overlap of the token the first one replaced: two forces
-        // 30 s apart kill a leaked token
-        const older = current?.previous === undefined ? undefined : this.basicTokens.get(current.previous)
-        if (older !== undefined) older.expiresAt = Math.min(older.expiresAt, now)
-        this.retire(current?.token, now)
-        const t = this.newBasicToken(app.appId, now)
-        this.stable.set(app.appId, { token: t, lastForceAt: now, previous: current?.token })
-        return json({ access_token: t, expires_in: this.lifetimes.basicToken }, "text/plain")
-      }
-      if (current !== undefined && remaining > overlapMs) {
-        return json({ access_token: current.token, expires_in: Math.floor(remaining / 1000) }, "text/plain")
-      }
-      // no token yet, or in its last 5 minutes: rotate (the old one lives out its time)
-      this.retire(current?.token, now)
-      const t = this.newBasicToken(app.appId, now)
-      this.stable.set(app.appId, { token: t, lastForceAt: current?.lastForceAt ?? -Infinity, previous: current?.token })
-      return json({ access_token: t, expires_in: this.lifetimes.basicToken }, "text/plain")
-    })
-  }
-
-  private getticket(request: FakeRequest): Effect.Effect<FakeResponse> {
-    return Effect.gen(this, function*() {
-      const q = request.query
-      if (q.access_token === undefined || q.access_token === "") return this.error(41001, "access_token missing")
-      const now = yield* Clock.currentTimeMillis
-      const basic = this.basicTokens.get(q.access_token)
-      if (basic === undefined) return this.error(40001, "invalid credential, access_token is invalid or not latest")
-      if (basic.expiresAt <= now) {
-        return basic.retired
-          ? this.error(40001, "invalid credential, access_token is invalid or not latest")
-          : this.error(42001, "access_token expired")
-      }
-      const app = this.apps.get(basic.appId)
-      if (app?.ipWhitelist !== undefined && !ipAllowed(request.ip, app.ipWhitelist)) return this.ipError(request.ip)
-      if (q.type !== "jsapi" && q.type !== "wx_card") return this.error(40002, "invalid ticket type")
-      const limited = yield* this.countQuota(basic.appId, "cgi-bin/ticket/getticket")
-      if (limited !== undefined) return limited
-      const key = `${basic.appId}:${q.type}`
-      let ticket = this.tickets.get(key)
-      if (ticket === undefined || ticket.expiresAt <= now) {
-        ticket = { ticket: randomBytes(64).toString("base64url"), expiresAt: now + this.lifetimes.ticket * 1000 }
-        this.tickets.set(key, ticket)
-      }
-      return json({ errcode: 0, errmsg: "ok", ticket: ticket.ticket, expires_in: this.lifetimes.ticket }, "text/plain")
+      return Effect.map(this.countQuota(app.appId, endpoint), (limited) => limited ?? app)
     })
   }
 }
+
+/** An endpoint: the emulator and the request in, WeChat's answer out. */
+export type Endpoint = (emulator: Emulator, request: FakeRequest) => Effect.Effect<FakeResponse>

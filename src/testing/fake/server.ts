@@ -5,10 +5,10 @@
 import { Effect, Exit, Runtime, Scope } from "effect"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { handleConsent } from "./consent.js"
-import type { Emulator } from "./emulator.js"
-import { FakeWechatError, type FakeRequest, type FakeResponse } from "./model.js"
+import type { Service } from "../FakeWechat.js"
+import { handlePages } from "./consent.js"
 import { handleControl } from "./control.js"
+import { type FakeRequest, type FakeResponse, FakeWechatError } from "./model.js"
 
 const readBody = (req: IncomingMessage) =>
   Effect.async<string>((resume) => {
@@ -35,9 +35,9 @@ export interface Address {
   readonly url: string
 }
 
-/** Serves the emulator (API, consent pages, control API) until the scope closes. */
+/** Serves the fake (API, consent pages, control API) until the scope closes. */
 export const serve = (
-  emulator: Emulator,
+  fake: Service,
   options: { readonly port?: number | undefined; readonly host?: string | undefined }
 ): Effect.Effect<Address, FakeWechatError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -58,9 +58,10 @@ export const serve = (
               path: url.pathname,
               query,
               body,
-              ip: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "")
+              ip: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+              origin: `http://${req.headers.host ?? `${host}:${options.port ?? 0}`}`
             }
-            return handleControl(emulator, request) ?? handleConsent(emulator, request) ?? emulator.handle(request)
+            return handleControl(fake, request) ?? handlePages(fake.emulator, request) ?? fake.emulator.handle(request)
           })
         )
       )

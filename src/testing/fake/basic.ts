@@ -1,0 +1,123 @@
+/**
+ * The basic-token endpoints (`cgi-bin/token`, `cgi-bin/stable_token`) and JS-SDK tickets,
+ * with WeChat's rotation, overlap and quota rules (wechat-api.md §2.8–§2.10).
+ * @internal
+ */
+import { Effect } from "effect"
+import { randomBytes } from "node:crypto"
+import { ipAllowed } from "./apps.js"
+import type { Emulator, Endpoint } from "./emulator.js"
+import type { FakeResponse } from "./model.js"
+import { json, token } from "./wire.js"
+
+const isResponse = (value: object): value is FakeResponse => "_tag" in value
+
+const newBasicToken = (em: Emulator, appId: string, now: number): string => {
+  const t = token("97")
+  em.basicTokens.set(t, { appId, expiresAt: now + em.lifetimes.basicToken * 1000, retired: false })
+  return t
+}
+
+/** Ends a replaced token after the overlap (or at its own expiry, if sooner). */
+const retire = (em: Emulator, old: string | undefined, now: number): void => {
+  const entry = old === undefined ? undefined : em.basicTokens.get(old)
+  if (entry !== undefined) {
+    entry.expiresAt = Math.min(entry.expiresAt, now + em.lifetimes.overlap * 1000)
+    entry.retired = true
+  }
+}
+
+const classicToken: Endpoint = (em, request) =>
+  Effect.gen(function*() {
+    const q = request.query
+    if (request.method !== "GET") return em.error(43001, "require GET method")
+    if (q.grant_type !== "client_credential") return em.error(40002, "invalid grant_type")
+    const app = yield* em.gate("cgi-bin/token", request, { appid: q.appid, secret: q.secret, needsSecret: true })
+    if (isResponse(app)) return app
+    const now = yield* em.now
+    retire(em, em.classic.get(app.appId), now)
+    const t = newBasicToken(em, app.appId, now)
+    em.classic.set(app.appId, t)
+    return json({ access_token: t, expires_in: em.lifetimes.basicToken }, "text/plain")
+  })
+
+const parseBody = (body: string): Record<string, unknown> | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(body)
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, unknown> : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const stableToken: Endpoint = (em, request) =>
+  Effect.gen(function*() {
+    if (request.method !== "POST") return em.error(43002, "require POST method")
+    const body = parseBody(request.body)
+    if (body === undefined) return em.error(47001, "data format error")
+    const str = (k: string) => (typeof body[k] === "string" ? body[k] : undefined)
+    if (str("grant_type") !== "client_credential") return em.error(40002, "invalid grant_type")
+    const force = body.force_refresh
+    if (force !== undefined && typeof force !== "boolean") return em.error(47001, "data format error")
+    const app = yield* em.gate("cgi-bin/stable_token", request, { appid: str("appid"), secret: str("secret"), needsSecret: true })
+    if (isResponse(app)) return app
+    const now = yield* em.now
+    const current = em.stable.get(app.appId)
+    const entry = current === undefined ? undefined : em.basicTokens.get(current.token)
+    const remaining = entry === undefined ? 0 : entry.expiresAt - now
+    if (force === true) {
+      if (current !== undefined && now - current.lastForceAt < 30_000 && remaining > 0) {
+        return json({ access_token: current.token, expires_in: Math.floor(remaining / 1000) }, "text/plain")
+      }
+      const limited = yield* em.countQuota(app.appId, "cgi-bin/stable_token#force")
+      if (limited !== undefined) return limited
+      // a second force ends the overlap of the token the first one replaced: two forces
+      // 30 s apart kill a leaked token
+      const older = current?.previous === undefined ? undefined : em.basicTokens.get(current.previous)
+      if (older !== undefined) older.expiresAt = Math.min(older.expiresAt, now)
+      retire(em, current?.token, now)
+      const t = newBasicToken(em, app.appId, now)
+      em.stable.set(app.appId, { token: t, lastForceAt: now, previous: current?.token })
+      return json({ access_token: t, expires_in: em.lifetimes.basicToken }, "text/plain")
+    }
+    if (current !== undefined && remaining > em.lifetimes.overlap * 1000) {
+      return json({ access_token: current.token, expires_in: Math.floor(remaining / 1000) }, "text/plain")
+    }
+    // no token yet, or in its last 5 minutes: rotate (the old one lives out its time)
+    retire(em, current?.token, now)
+    const t = newBasicToken(em, app.appId, now)
+    em.stable.set(app.appId, { token: t, lastForceAt: current?.lastForceAt ?? -Infinity, previous: current?.token })
+    return json({ access_token: t, expires_in: em.lifetimes.basicToken }, "text/plain")
+  })
+
+const getticket: Endpoint = (em, request) =>
+  Effect.gen(function*() {
+    const q = request.query
+    if (q.access_token === undefined || q.access_token === "") return em.error(41001, "access_token missing")
+    const now = yield* em.now
+    const basic = em.basicTokens.get(q.access_token)
+    if (basic === undefined) return em.error(40001, "invalid credential, access_token is invalid or not latest")
+    if (basic.expiresAt <= now) {
+      return basic.retired
+        ? em.error(40001, "invalid credential, access_token is invalid or not latest")
+        : em.error(42001, "access_token expired")
+    }
+    const app = em.apps.get(basic.appId)
+    if (app?.ipWhitelist !== undefined && !ipAllowed(request.ip, app.ipWhitelist)) return em.ipError(request.ip)
+    if (q.type !== "jsapi" && q.type !== "wx_card") return em.error(40002, "invalid ticket type")
+    const limited = yield* em.countQuota(basic.appId, "cgi-bin/ticket/getticket")
+    if (limited !== undefined) return limited
+    const key = `${basic.appId}:${q.type}`
+    let ticket = em.tickets.get(key)
+    if (ticket === undefined || ticket.expiresAt <= now) {
+      ticket = { appId: basic.appId, type: q.type, ticket: randomBytes(64).toString("base64url"), expiresAt: now + em.lifetimes.ticket * 1000 }
+      em.tickets.set(key, ticket)
+    }
+    return json({ errcode: 0, errmsg: "ok", ticket: ticket.ticket, expires_in: em.lifetimes.ticket }, "text/plain")
+  })
+
+export const basicEndpoints: Readonly<Record<string, Endpoint>> = {
+  "cgi-bin/token": classicToken,
+  "cgi-bin/stable_token": stableToken,
+  "cgi-bin/ticket/getticket": getticket
+}
