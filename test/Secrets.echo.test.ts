@@ -7,6 +7,10 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Inspectable, Layer, Logger, LogLevel, Redacted } from "effect"
 import { inspect } from "node:util"
 import { BasicToken, JsSdk, MiniProgram, Sns, TokenStore, WechatConfig, WechatHttp } from "../src/index.js"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Recorder } from "../src/testing/index.js"
 import { recordingTracer } from "./helpers.js"
 
 // secrets with the characters encoders disagree on: ~ ! ' ( ) * and a space
@@ -124,6 +128,23 @@ describe("an upstream echoing the request in errmsg", () => {
         }
       }))
   }
+})
+
+describe("a cassette recorded from an echoing upstream", () => {
+  it.effect("holds no secret in any encoding", () =>
+    Effect.gen(function*() {
+      const path = join(mkdtempSync(join(tmpdir(), "echo-cassette-")), "c.json")
+      yield* Effect.forEach(calls(), Effect.exit).pipe(
+        Effect.provide(Layer.mergeAll(
+          Recorder.layer(path).pipe(Layer.provide(echoing(40163))),
+          WechatConfig.layer({ appId: "wx1", appSecret: Redacted.make(S.appSecret) }),
+          TokenStore.layerMemory
+        ))
+      )
+      const text = readFileSync(path, "utf8")
+      expect(JSON.parse(text).interactions.length).toBe(8)
+      expectClean("cassette", text)
+    }))
 })
 
 describe("WechatHttp.scrub", () => {

@@ -1,7 +1,8 @@
 import { describe, expect, inject, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
-import { AccessTokenProvider, Sns, TokenStore, WechatConfig } from "../../src/index.js"
+import { Redis } from "ioredis"
+import { AccessTokenProvider, JsSdk, MiniProgram, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { RedisTokenStore } from "../../src/redis/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 
@@ -86,5 +87,42 @@ describe("RedisTokenStore", () => {
       )
       expect(new Set(tokens.map((t) => Redacted.value(t.accessToken))).size).toBe(1)
       expect(yield* fake.callCount("sns/oauth2/access_token")).toBe(1)
+    }).pipe(Effect.provide(FakeWechat.layer())))
+
+  it.live("raw Redis values are sealed: no token, ticket, session_key or code in them", () =>
+    Effect.gen(function*() {
+      const appId = ns()
+      const secrets = { appSecret: "redis-raw-SENTINEL-app-secret" }
+      const fake = yield* FakeWechat
+      yield* fake.addApp({ appId, appSecret: secrets.appSecret })
+      const user = yield* fake.addUser({ nickname: "raw" })
+      const code = yield* fake.authorize({ appId, userId: user.id, scope: "snsapi_userinfo" })
+      const jsCode = yield* fake.miniProgramLogin({ appId, userId: user.id })
+      const config = WechatConfig.layer({ appId, appSecret: secrets.appSecret })
+      const seen = yield* Effect.gen(function*() {
+        const token = yield* Sns.exchangeCode(code, { binding: "raw-session-SENTINEL" })
+        const session = yield* MiniProgram.code2Session(jsCode, { binding: "raw-session-SENTINEL" })
+        yield* JsSdk.signPage("https://example.com/")
+        const basic = yield* AccessTokenProvider.get
+        const ticket = yield* Effect.flatMap(JsSdk.TicketProvider, (p) => p.get)
+        return [Redacted.value(token.accessToken), Redacted.value(token.refreshToken), Redacted.value(session.sessionKey), Redacted.value(basic), Redacted.value(ticket), code, jsCode]
+      }).pipe(
+        Effect.provide(JsSdk.layerTicketProvider().pipe(Layer.provideMerge(AccessTokenProvider.layer()), Layer.provideMerge(Layer.merge(config, redis())))),
+        Effect.scoped
+      )
+      const client = new Redis(url)
+      try {
+        const keys = yield* Effect.promise(() => client.keys(`effect-wechat:${appId}:*`))
+        expect(keys.length).toBe(4) // the exchange, the mini-program session, the token, the ticket
+        for (const key of keys) {
+          const raw = (yield* Effect.promise(() => client.get(key))) ?? ""
+          expect(raw).toMatch(/^s1\./)
+          for (const secret of [...seen, secrets.appSecret, "raw-session-SENTINEL"]) {
+            expect(raw.includes(secret) || key.includes(secret), `${key} holds a secret`).toBe(false)
+          }
+        }
+      } finally {
+        client.disconnect()
+      }
     }).pipe(Effect.provide(FakeWechat.layer())))
 })

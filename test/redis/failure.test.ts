@@ -5,7 +5,7 @@
 import type { HttpClient } from "@effect/platform"
 import { Context, Effect, Either, Exit, Layer, Scope } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { AccessTokenProvider, TokenStore, WechatConfig } from "../../src/index.js"
+import { AccessTokenProvider, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { RedisTokenStore } from "../../src/redis/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 import { type RedisServer, startRedis } from "../support/redisServer.js"
@@ -58,4 +58,31 @@ describe("Redis failures", () => {
     expect(recovered).toBe(true)
     await Effect.runPromise(Scope.close(scope, Exit.void))
   }, 60_000)
+
+  it("Redis stopped in the middle of a code exchange: the user still gets the token", async () => {
+    const server = await startRedis()
+    const scope = Effect.runSync(Scope.make())
+    try {
+      const layer = Layer.mergeAll(
+        FakeWechat.layer({ apps: [APP] }),
+        WechatConfig.layer(APP),
+        RedisTokenStore.layer({ url: server.url, timeout: "300 millis" })
+      )
+      const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
+      const fake = Context.get(context, FakeWechat)
+      const user = await Effect.runPromise(fake.addUser({ nickname: "mid" }))
+      const code = await Effect.runPromise(fake.authorize({ appId: APP.appId, userId: user.id, scope: "snsapi_base" }))
+      // WeChat takes a moment to answer; Redis dies while the request is under way
+      await Effect.runPromise(fake.inject("sns/oauth2/access_token", { fault: "latency", millis: 500 }))
+      const exchange = Effect.runPromise(Effect.either(Effect.provide(Sns.exchangeCode(code, { binding: "mid-session" }), context)))
+      await new Promise((r) => setTimeout(r, 150))
+      await server.stop()
+      const result = await exchange
+      expect(Either.isRight(result) && result.right.openid.length).toBeGreaterThan(0)
+      expect(await Effect.runPromise(fake.callCount("sns/oauth2/access_token"))).toBe(1)
+    } finally {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+      await server.stop()
+    }
+  }, 30_000)
 })
