@@ -67,6 +67,8 @@ export interface Service {
    * same binding (WeChat sometimes calls back twice within seconds).
    */
   readonly duplicateWindow: Duration.Duration
+  /** Answers larger than this (after decompression) fail with `too-large`, unread. */
+  readonly maxResponseBytes: number
 }
 
 /**
@@ -97,6 +99,8 @@ export interface Options {
   readonly storeKey?: Secret | undefined
   /** Default 60 seconds; at most 5 minutes (a code's life). */
   readonly duplicateWindow?: Duration.DurationInput | undefined
+  /** Default 1 MiB; WeChat's answers are a few hundred bytes. */
+  readonly maxResponseBytes?: number | undefined
 }
 
 /**
@@ -117,7 +121,8 @@ export const defaults = {
   openBaseUrl: "https://open.weixin.qq.com",
   timeout: Duration.seconds(5),
   lang: "zh_CN" as Lang,
-  duplicateWindow: Duration.seconds(60)
+  duplicateWindow: Duration.seconds(60),
+  maxResponseBytes: 1024 * 1024
 }
 
 const MIN_KEY_LENGTH = 32
@@ -199,7 +204,8 @@ export const make = (options: Options): Effect.Effect<Service, InvalidArgument> 
       lang: options.lang ?? defaults.lang,
       stateKeys,
       storeKey,
-      duplicateWindow
+      duplicateWindow,
+      maxResponseBytes: options.maxResponseBytes ?? defaults.maxResponseBytes
     }
   })
 

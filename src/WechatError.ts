@@ -289,8 +289,9 @@ export class UnknownWechatError extends Schema.TaggedError<UnknownWechatError>("
 }
 
 /**
- * The request did not get a WeChat answer: a network error, a timeout, or a non-2xx
- * HTTP status (WeChat reports its own errors with HTTP 200). `sent` tells whether the
+ * The request did not get a WeChat answer: a network error, a timeout, a non-2xx HTTP
+ * status (WeChat reports its own errors with HTTP 200), a redirect (never followed) or an
+ * answer larger than `WechatConfig.maxResponseBytes`. `sent` tells whether the
  * request may have reached WeChat; a request that was never sent is safe to repeat.
  *
  * @since 0.1.0
@@ -298,8 +299,12 @@ export class UnknownWechatError extends Schema.TaggedError<UnknownWechatError>("
  */
 export class WechatTransportError extends Schema.TaggedError<WechatTransportError>("effect-wechat/WechatTransportError")("WechatTransportError", {
   endpoint: Schema.String,
-  reason: Schema.Literal("network", "timeout", "status"),
-  /** The HTTP status, for `reason: "status"`. */
+  /**
+   * `network` (no connection, reset), `timeout`, `status` (a non-2xx answer), `redirect`
+   * (a 3xx, never followed) or `too-large` (an answer past `maxResponseBytes`).
+   */
+  reason: Schema.Literal("network", "timeout", "status", "redirect", "too-large"),
+  /** The HTTP status, for `reason: "status"` and `"redirect"`. */
   status: Schema.optional(Schema.Number),
   /** false when the connection was never made, so WeChat cannot have seen the request. */
   sent: Schema.Boolean,

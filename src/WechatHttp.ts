@@ -6,9 +6,10 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
-import { Duration, Effect, Either, Redacted } from "effect"
+import { Duration, Effect, Either, Option, Redacted } from "effect"
+import * as Body from "./internal/body.js"
 import { CODE_EXCHANGES } from "./internal/endpoints.js"
 import { scrub as scrubText } from "./internal/scrub.js"
 import type { Decoder } from "./WechatDecode.js"
@@ -151,6 +152,19 @@ const attempt = (
   const onError = (e: HttpClientError) => Effect.fail(transportError(request.endpoint, e, secretsOf(request, config)))
   return client.execute(req).pipe(
     Effect.flatMap((response): Effect.Effect<string, HttpClientError | WechatTransportError> => {
+      if (response.status >= 300 && response.status < 400) {
+        // never followed: WeChat does not redirect its API, and a redirect target's answer is not WeChat's
+        return Effect.fail(
+          new WechatTransportError({
+            endpoint: request.endpoint,
+            reason: "redirect",
+            status: response.status,
+            sent: true,
+            detail: `HTTP ${response.status} redirect${locationOrigin(response.headers["location"])}, not followed`,
+            action: "stop"
+          })
+        )
+      }
       if (response.status < 200 || response.status >= 300) {
         const retryable = response.status >= 500 || response.status === 429
         return Effect.fail(
@@ -164,11 +178,37 @@ const attempt = (
           })
         )
       }
-      return response.text
+      return Body.readText(response, config.maxResponseBytes, () =>
+        new WechatTransportError({
+          endpoint: request.endpoint,
+          reason: "too-large",
+          sent: true,
+          detail: `the answer is larger than ${config.maxResponseBytes} bytes (maxResponseBytes)`,
+          action: "stop"
+        }))
     }),
     Effect.catchTags({ RequestError: onError, ResponseError: onError })
   )
 }
+
+/** Where a redirect pointed, origin only (a Location may carry the request's secrets). */
+const locationOrigin = (location: string | undefined) => {
+  if (location === undefined) return ""
+  try {
+    return ` to ${new URL(location).origin}`
+  } catch {
+    return ""
+  }
+}
+
+/**
+ * Fetch follows redirects unless told not to: set `redirect: "manual"` on the fetch
+ * client's options (keeping the user's own), so a 3xx comes back as it is. Other clients
+ * (Node's, undici's) do not follow redirects.
+ */
+const noRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
+    Effect.provideService(effect, FetchHttpClient.RequestInit, { ...Option.getOrUndefined(init), redirect: "manual" }))
 
 /**
  * Sends a request to WeChat and decodes the answer. Tries `apiBaseUrl`, then each of
@@ -191,7 +231,7 @@ export const execute = <A>(
     const client = quiet(yield* HttpClient.HttpClient)
     const policy = yield* WechatRetry.WechatRetry
     yield* Effect.annotateCurrentSpan("wechat.endpoint", request.endpoint)
-    const once = Effect.flatMap(send(client, config, request), (text) => decode(request.endpoint, text, () => secretsOf(request, config)))
+    const once = Effect.flatMap(noRedirects(send(client, config, request)), (text) => decode(request.endpoint, text, () => secretsOf(request, config)))
     return yield* (policy === WechatRetry.none ? once : Effect.retry(once, policy))
   }).pipe(
     Effect.tapError((error) =>

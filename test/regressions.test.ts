@@ -90,13 +90,13 @@ describe("test kit edge cases", () => {
       expect(text).toContain(`\\"access_token\\":\\"<redacted>\\"`)
     }))
 
-  it.effect("status faults outside 200-599 are refused; 304 is a typed transport error", () =>
+  it.effect("status faults outside 200-599 are refused; a 304 is a typed transport error (a 3xx, never followed)", () =>
     Effect.gen(function*() {
       const fake = yield* FakeWechat
       expect((yield* Effect.flip(fake.inject("cgi-bin/token", { fault: "status", status: 100 })))._tag).toBe("FakeWechatError")
       yield* fake.inject("cgi-bin/token", { fault: "status", status: 304 })
       const error = yield* Effect.flip(BasicToken.fetch())
-      expect(error._tag === "WechatTransportError" && [error.reason, error.status]).toEqual(["status", 304])
+      expect(error._tag === "WechatTransportError" && [error.reason, error.status, error.action]).toEqual(["redirect", 304, "stop"])
     }).pipe(Effect.provide(fakeFor())))
 
   it("a long hostile errmsg is split by its tail", () => {
