@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs"
 import { AccessTokenProvider, Sns, TokenStore, WechatConfig } from "effect-wechat"
 import { FakeWechat } from "effect-wechat/testing"
 
-const APP = { appId: "wxbench", appSecret: "bench-secret-0001", authorizedDomains: ["127.0.0.1"] }
+const APP = { appId: "wx0000000000000017", appSecret: "bench-secret-0001", authorizedDomains: ["127.0.0.1"] }
 const N = Number(process.env.BENCH_N ?? 2000)
 
 const main = Effect.gen(function*() {

@@ -24,6 +24,7 @@ import type { HttpClient } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Redacted, type Scope } from "effect"
 import * as BasicToken from "./BasicToken.js"
 import * as Credential from "./internal/credential.js"
+import * as Validate from "./internal/validate.js"
 import { keysOf } from "./internal/keys.js"
 import * as TokenStore from "./TokenStore.js"
 import { WechatConfig } from "./WechatConfig.js"
@@ -89,8 +90,13 @@ export const make = (
   Effect.gen(function*() {
     const config = yield* WechatConfig
     const store = yield* TokenStore.TokenStore
-    const source = options.source ?? "stable"
-    if (source === "classic" && !store.shared && options.singleProcess !== true) {
+    if (typeof options !== "object" || options === null) return yield* Validate.invalid("options", "must be an object", "fix-config")
+    const source = yield* Validate.oneOf("source", options.source ?? "stable", ["stable", "classic"], "fix-config")
+    const singleProcess = yield* Validate.optionalBoolean("singleProcess", options.singleProcess, "fix-config")
+    const refreshMargin = yield* Validate.duration("refreshMargin", options.refreshMargin ?? "5 minutes", { min: 0, max: "1 hour" })
+    const lockTtl = yield* Validate.duration("lockTtl", options.lockTtl ?? "10 seconds", { min: "100 millis", max: "10 minutes" })
+    const lockWait = yield* Validate.duration("lockWait", options.lockWait ?? "90 seconds", { min: 0, max: "1 hour" })
+    if (source === "classic" && !store.shared && singleProcess !== true) {
       return yield* new InvalidArgument({
         argument: "source",
         reason: "classic (cgi-bin/token) rotates the token on every fetch: use a shared TokenStore (Redis) " +
@@ -108,9 +114,9 @@ export const make = (
       secretOf: (t) => Redacted.value(t.accessToken),
       expiresInOf: (t) => t.expiresIn,
       fetch,
-      refreshMargin: Duration.decode(options.refreshMargin ?? "5 minutes"),
-      lockTtl: Duration.decode(options.lockTtl ?? "10 seconds"),
-      lockWait: Duration.decode(options.lockWait ?? "90 seconds")
+      refreshMargin,
+      lockTtl,
+      lockWait
     })
     const get = Effect.map(credential.get, (t) => t.accessToken)
     const invalidate = (token: Redacted.Redacted<string>) =>

@@ -7,6 +7,7 @@
  */
 import { Effect, Schema } from "effect"
 import { SecretString, Seconds, wire } from "./internal/schemas.js"
+import * as Validate from "./internal/validate.js"
 import { decoder } from "./WechatDecode.js"
 import { WechatConfig } from "./WechatConfig.js"
 import { execute } from "./WechatHttp.js"
@@ -53,6 +54,7 @@ export const fetch = Effect.fn("BasicToken.fetch")(function*() {
 export const fetchStable = Effect.fn("BasicToken.fetchStable")(function*(options?: {
   readonly forceRefresh?: boolean | undefined
 }) {
+  const forceRefresh = yield* Validate.optionalBoolean("forceRefresh", options?.forceRefresh)
   const config = yield* WechatConfig
   return yield* execute({
     endpoint: "cgi-bin/stable_token",
@@ -61,7 +63,7 @@ export const fetchStable = Effect.fn("BasicToken.fetchStable")(function*(options
       grant_type: "client_credential",
       appid: config.appId,
       secret: config.appSecret,
-      ...(options?.forceRefresh === true ? { force_refresh: true } : {})
+      ...(forceRefresh === true ? { force_refresh: true } : {})
     }
   }, decodeToken)
 })

@@ -11,10 +11,10 @@ import * as AccessTokenProvider from "./AccessTokenProvider.js"
 import * as Credential from "./internal/credential.js"
 import { keysOf } from "./internal/keys.js"
 import { SecretString, Seconds, wire } from "./internal/schemas.js"
-import { nonEmpty } from "./internal/validate.js"
+import * as Validate from "./internal/validate.js"
 import * as TokenStore from "./TokenStore.js"
 import { decoder } from "./WechatDecode.js"
-import { redact, type Secret, WechatConfig } from "./WechatConfig.js"
+import { type Secret, WechatConfig } from "./WechatConfig.js"
 import { InvalidArgument, type WechatError } from "./WechatError.js"
 import { execute } from "./WechatHttp.js"
 
@@ -31,6 +31,8 @@ export class JsSdkTicket extends Schema.Class<JsSdkTicket>("effect-wechat/JsSdkT
 }) {}
 
 const decodeTicket = decoder(JsSdkTicket)
+const TICKET_TYPES = ["jsapi", "wx_card"] as const
+const MAX_PAGE_URL = 4096
 
 /**
  * Fetches a ticket with the app's **basic** access token (a web token gets
@@ -43,11 +45,12 @@ export const getTicket = Effect.fn("JsSdk.getTicket")(function*(params: {
   readonly accessToken: Secret
   readonly type?: "jsapi" | "wx_card" | undefined
 }) {
-  yield* nonEmpty("accessToken", params.accessToken)
+  const accessToken = yield* Validate.token("accessToken", params.accessToken)
+  const type = yield* Validate.oneOf("type", params.type ?? "jsapi", TICKET_TYPES)
   return yield* execute({
     endpoint: "cgi-bin/ticket/getticket",
     method: "GET",
-    query: { access_token: redact(params.accessToken), type: params.type ?? "jsapi" }
+    query: { access_token: accessToken, type }
   }, decodeTicket)
 })
 
@@ -93,22 +96,25 @@ export const sign: (params: {
   readonly timestamp?: number | undefined
 }) => Effect.Effect<Signature, InvalidArgument, WechatConfig> = Effect.fn("JsSdk.sign")(function*(params) {
   const config = yield* WechatConfig
+  const ticket = yield* Validate.token("ticket", params.ticket)
+  if (typeof params.url !== "string" || params.url.length > MAX_PAGE_URL || /[\u0000-\u0020\u007f]/.test(params.url)) {
+    return yield* new InvalidArgument({ argument: "url", reason: `must be the page's URL: at most ${MAX_PAGE_URL} characters, no spaces or control characters`, action: "stop" })
+  }
   const hash = params.url.indexOf("#")
   const url = hash === -1 ? params.url : params.url.slice(0, hash)
   if (!/^https?:\/\/[^/?#\s]+/i.test(url)) {
     return yield* new InvalidArgument({ argument: "url", reason: "must be the page's absolute http(s) URL", action: "stop" })
   }
   const nonceStr = params.nonceStr ?? randomBytes(12).toString("base64").replace(/[^A-Za-z0-9]/g, "x")
-  if (!NONCE.test(nonceStr)) {
+  if (typeof nonceStr !== "string" || !NONCE.test(nonceStr)) {
     return yield* new InvalidArgument({ argument: "nonceStr", reason: "must be 1 to 32 characters of [A-Za-z0-9]", action: "stop" })
   }
   const timestamp = params.timestamp ?? Math.floor((yield* Clock.currentTimeMillis) / 1000)
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     return yield* new InvalidArgument({ argument: "timestamp", reason: "must be whole seconds since the epoch", action: "stop" })
   }
-  const ticket = Redacted.value(redact(params.ticket))
   const signature = createHash("sha1")
-    .update(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`)
+    .update(`jsapi_ticket=${Redacted.value(ticket)}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`)
     .digest("hex")
   return { appId: config.appId, timestamp, nonceStr, signature }
 })
@@ -146,19 +152,9 @@ export class TicketProvider extends Context.Tag("effect-wechat/JsSdk/TicketProvi
  * @since 0.1.0
  * @category constructors
  */
-export const makeTicketProvider = (options: {
-  readonly type?: "jsapi" | "wx_card" | undefined
-  /** Refresh this long before expiry; default 10 minutes. */
-  readonly refreshMargin?: Duration.DurationInput | undefined
-  /**
-   * Keep a ticket at most this long; default 1 hour. WeChat answers `expires_in: 7200` even
-   * for a ticket it issued earlier (to another process or system), so the true remaining
-   * life is unknown; a cap bounds how long an expired ticket could be served.
-   */
-  readonly maxAge?: Duration.DurationInput | undefined
-} = {}): Effect.Effect<
+export const makeTicketProvider = (options: TicketProviderOptions = {}): Effect.Effect<
   TicketService,
-  never,
+  InvalidArgument,
   AccessTokenProvider.AccessTokenProvider | HttpClient.HttpClient | WechatConfig | Scope.Scope
 > =>
   Effect.gen(function*() {
@@ -166,8 +162,11 @@ export const makeTicketProvider = (options: {
     const store = yield* TokenStore.TokenStore
     const provider = yield* AccessTokenProvider.AccessTokenProvider
     const context = yield* Effect.context<HttpClient.HttpClient | WechatConfig>()
-    const type = options.type ?? "jsapi"
-    const maxAgeSeconds = Duration.toSeconds(Duration.decode(options.maxAge ?? "1 hour"))
+    if (typeof options !== "object" || options === null) return yield* Validate.invalid("options", "must be an object", "fix-config")
+    const type = yield* Validate.oneOf("type", options.type ?? "jsapi", TICKET_TYPES, "fix-config")
+    const maxAge = yield* Validate.duration("maxAge", options.maxAge ?? "1 hour", { min: "1 minute", max: "2 hours" })
+    const refreshMargin = yield* Validate.duration("refreshMargin", options.refreshMargin ?? "10 minutes", { min: 0, max: "1 hour" })
+    const maxAgeSeconds = Duration.toSeconds(maxAge)
     const credential = yield* Credential.make({
       store,
       keys: keysOf(config),
@@ -176,7 +175,7 @@ export const makeTicketProvider = (options: {
       secretOf: (t) => Redacted.value(t.ticket),
       expiresInOf: (t) => Math.min(t.expiresIn, maxAgeSeconds),
       fetch: provider.use((accessToken) => getTicket({ accessToken, type })).pipe(Effect.provide(context)),
-      refreshMargin: Duration.decode(options.refreshMargin ?? "10 minutes"),
+      refreshMargin,
       lockTtl: Duration.seconds(10),
       lockWait: Duration.seconds(90)
     })
@@ -187,12 +186,30 @@ export const makeTicketProvider = (options: {
   })
 
 /**
+ * Options of the ticket cache.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface TicketProviderOptions {
+  readonly type?: "jsapi" | "wx_card" | undefined
+  /** Refresh this long before expiry; default 10 minutes. */
+  readonly refreshMargin?: Duration.DurationInput | undefined
+  /**
+   * Keep a ticket at most this long; default 1 hour. WeChat answers `expires_in: 7200` even
+   * for a ticket it issued earlier (to another process or system), so the true remaining
+   * life is unknown; a cap bounds how long an expired ticket could be served.
+   */
+  readonly maxAge?: Duration.DurationInput | undefined
+}
+
+/**
  * @since 0.1.0
  * @category layers
  */
-export const layerTicketProvider = (options: Parameters<typeof makeTicketProvider>[0] = {}): Layer.Layer<
+export const layerTicketProvider = (options: TicketProviderOptions = {}): Layer.Layer<
   TicketProvider,
-  never,
+  InvalidArgument,
   AccessTokenProvider.AccessTokenProvider | HttpClient.HttpClient | WechatConfig
 > => Layer.scoped(TicketProvider, makeTicketProvider(options))
 

@@ -5,7 +5,7 @@
  */
 import { Effect, Redacted, Schema } from "effect"
 import { makeExchangeOnce } from "./internal/exchangeOnce.js"
-import { nonEmpty } from "./internal/validate.js"
+import * as Validate from "./internal/validate.js"
 import { OptionalId, SecretString, wire } from "./internal/schemas.js"
 import { decoder } from "./WechatDecode.js"
 import { type Secret, WechatConfig } from "./WechatConfig.js"
@@ -42,8 +42,8 @@ export const code2Session = Effect.fn("MiniProgram.code2Session")(function*(
   jsCode: string,
   options?: { readonly binding?: Secret | undefined }
 ) {
-  yield* nonEmpty("jsCode", jsCode)
-  if (options?.binding !== undefined) yield* nonEmpty("binding", options.binding)
+  yield* Validate.code("jsCode", jsCode)
+  if (options?.binding !== undefined) yield* Validate.binding("binding", options.binding)
   const config = yield* WechatConfig
   const exchange = execute({
     endpoint: "sns/jscode2session",

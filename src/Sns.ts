@@ -14,7 +14,8 @@ import { makeExchangeOnce } from "./internal/exchangeOnce.js"
 import { keysOf } from "./internal/keys.js"
 import { OptionalId, SecretString, Seconds, wire } from "./internal/schemas.js"
 import * as State from "./internal/state.js"
-import { invalid, nonEmpty } from "./internal/validate.js"
+import * as Validate from "./internal/validate.js"
+import { invalid } from "./internal/validate.js"
 import { decoder } from "./WechatDecode.js"
 import { type Lang, redact, type Secret, WechatConfig } from "./WechatConfig.js"
 import { InvalidArgument, InvalidState } from "./WechatError.js"
@@ -90,8 +91,14 @@ const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
 const redeemOnce = makeExchangeOnce("code", "sns/oauth2/access_token", SnsToken)
 
 const STATE = /^[A-Za-z0-9]*$/
+const LANGS: ReadonlyArray<Lang> = ["zh_CN", "zh_TW", "en"]
 
-const checkRedirectUri = (redirectUri: string): Effect.Effect<string, InvalidArgument> => {
+const MAX_REDIRECT_URI = 1024
+
+const checkRedirectUri = (redirectUri: unknown): Effect.Effect<string, InvalidArgument> => {
+  if (typeof redirectUri !== "string") return Effect.fail(invalid("redirectUri", "must be a string"))
+  if (redirectUri.length > MAX_REDIRECT_URI) return Effect.fail(invalid("redirectUri", `must be at most ${MAX_REDIRECT_URI} characters`))
+  if (/[\u0000-\u0020\u007f]/.test(redirectUri)) return Effect.fail(invalid("redirectUri", "must not hold spaces or control characters"))
   let url: URL
   try {
     url = new URL(redirectUri)
@@ -101,12 +108,15 @@ const checkRedirectUri = (redirectUri: string): Effect.Effect<string, InvalidArg
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     return Effect.fail(invalid("redirectUri", `must be http(s), not ${url.protocol}`))
   }
+  // WeChat appends ?code=…&state=… and matches the domain: a fragment would swallow them
+  if (url.hash !== "" || redirectUri.includes("#")) return Effect.fail(invalid("redirectUri", "must not have a #fragment"))
+  if (url.username !== "" || url.password !== "") return Effect.fail(invalid("redirectUri", "must not carry a user name or password"))
   return Effect.succeed(redirectUri)
 }
 
-const checkState = (state: string | undefined): Effect.Effect<string, InvalidArgument> => {
+const checkState = (state: unknown): Effect.Effect<string, InvalidArgument> => {
   if (state === undefined) return Effect.succeed("")
-  if (!STATE.test(state)) return Effect.fail(invalid("state", "WeChat accepts only [A-Za-z0-9]"))
+  if (typeof state !== "string" || !STATE.test(state)) return Effect.fail(invalid("state", "WeChat accepts only [A-Za-z0-9]"))
   if (state.length > 128) return Effect.fail(invalid("state", `WeChat accepts at most 128 bytes, got ${state.length}`))
   return Effect.succeed(state)
 }
@@ -237,15 +247,8 @@ export interface StateOptions {
   readonly returnTo?: string | undefined
 }
 
-const MAX_SESSION_LENGTH = 1024
-
-const sessionOf = (session: Secret | undefined): Effect.Effect<string | undefined, InvalidArgument> => {
-  if (session === undefined) return Effect.succeed(undefined)
-  const value = Redacted.value(redact(session))
-  if (value === "") return Effect.fail(invalid("session", "must not be empty"))
-  if (value.length > MAX_SESSION_LENGTH) return Effect.fail(invalid("session", `must be at most ${MAX_SESSION_LENGTH} characters`))
-  return Effect.succeed(value)
-}
+const sessionOf = (session: Secret | undefined): Effect.Effect<string | undefined, InvalidArgument> =>
+  session === undefined ? Effect.succeed(undefined) : Validate.binding("session", session)
 
 /**
  * A signed `state` for the consent URL: at most 128 characters of `[A-Za-z0-9]` (what
@@ -272,16 +275,15 @@ const sessionOf = (session: Secret | undefined): Effect.Effect<string | undefine
 export const makeState: (options: StateOptions) => Effect.Effect<string, InvalidArgument, WechatConfig> = Effect.fn(
   "Sns.makeState"
 )(function*(options: StateOptions) {
+  if (typeof options !== "object" || options === null) return yield* invalid("options", "must be an object")
   const session = yield* sessionOf(options.session)
-  if (session === undefined && options.cookieless !== true) {
+  const cookieless = yield* Validate.optionalBoolean("cookieless", options.cookieless)
+  if (session === undefined && cookieless !== true) {
     return yield* invalid("session", "bind the state to the login's session, or pass cookieless: true to make an unbound one")
   }
-  const ttl = Duration.decode(options.ttl ?? Duration.minutes(10))
-  if (!Duration.isFinite(ttl) || Duration.toMillis(ttl) < 1000 || Duration.toMillis(ttl) > 86_400_000) {
-    return yield* invalid("ttl", "must be between 1 second and 1 day")
-  }
+  const ttl = yield* Validate.duration("ttl", options.ttl ?? Duration.minutes(10), { min: "1 second", max: "1 day", action: "stop" })
   if (options.returnTo !== undefined) {
-    if (!State.isRelativePath(options.returnTo)) return yield* invalid("returnTo", "must be a relative path on this site, starting with a single /")
+    if (typeof options.returnTo !== "string" || !State.isRelativePath(options.returnTo)) return yield* invalid("returnTo", "must be a relative path on this site, starting with a single /")
     if (Buffer.byteLength(options.returnTo) > State.MAX_RETURN_TO_BYTES) {
       return yield* invalid("returnTo", `must be at most ${State.MAX_RETURN_TO_BYTES} bytes (keep longer targets server-side)`)
     }
@@ -368,8 +370,8 @@ export interface ExchangeOptions {
  * @category endpoints
  */
 export const exchangeCode = Effect.fn("Sns.exchangeCode")(function*(code: string, options?: ExchangeOptions) {
-  yield* nonEmpty("code", code)
-  if (options?.binding !== undefined) yield* nonEmpty("binding", options.binding)
+  yield* Validate.code("code", code)
+  if (options?.binding !== undefined) yield* Validate.binding("binding", options.binding)
   const config = yield* WechatConfig
   const exchange = execute({
     endpoint: "sns/oauth2/access_token",
@@ -388,12 +390,12 @@ export const exchangeCode = Effect.fn("Sns.exchangeCode")(function*(code: string
  * @category endpoints
  */
 export const refreshToken = Effect.fn("Sns.refreshToken")(function*(refreshToken: Secret) {
-  yield* nonEmpty("refreshToken", refreshToken)
+  const refresh = yield* Validate.token("refreshToken", refreshToken)
   const config = yield* WechatConfig
   return yield* execute({
     endpoint: "sns/oauth2/refresh_token",
     method: "GET",
-    query: { appid: config.appId, grant_type: "refresh_token", refresh_token: redact(refreshToken) }
+    query: { appid: config.appId, grant_type: "refresh_token", refresh_token: refresh }
   }, decodeToken)
 })
 
@@ -408,12 +410,12 @@ export const checkToken = Effect.fn("Sns.checkToken")(function*(params: {
   readonly accessToken: Secret
   readonly openid: string
 }) {
-  yield* nonEmpty("accessToken", params.accessToken)
-  yield* nonEmpty("openid", params.openid)
+  const accessToken = yield* Validate.token("accessToken", params.accessToken)
+  const openid = yield* Validate.openid(params.openid)
   yield* execute({
     endpoint: "sns/auth",
     method: "GET",
-    query: { access_token: redact(params.accessToken), openid: params.openid }
+    query: { access_token: accessToken, openid }
   }, decodeOk)
 })
 
@@ -430,12 +432,13 @@ export const userInfo = Effect.fn("Sns.userInfo")(function*(params: {
   readonly openid: string
   readonly lang?: Lang | undefined
 }) {
-  yield* nonEmpty("accessToken", params.accessToken)
-  yield* nonEmpty("openid", params.openid)
+  const accessToken = yield* Validate.token("accessToken", params.accessToken)
+  const openid = yield* Validate.openid(params.openid)
   const config = yield* WechatConfig
+  const lang = params.lang === undefined ? config.lang : yield* Validate.oneOf("lang", params.lang, LANGS)
   return yield* execute({
     endpoint: "sns/userinfo",
     method: "GET",
-    query: { access_token: redact(params.accessToken), openid: params.openid, lang: params.lang ?? config.lang }
+    query: { access_token: accessToken, openid, lang }
   }, decodeUserInfo)
 })

@@ -15,6 +15,7 @@ import { type FileSystem, KeyValueStore, type Path } from "@effect/platform"
 import { Clock, Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import * as FileStore from "./internal/fileStore.js"
+import { InvalidArgument } from "./WechatError.js"
 
 /**
  * A store operation failed (unreachable, timed out, refused).
@@ -174,7 +175,10 @@ const makeMemoryUnsafe = (options: MemoryOptions = {}): Service => {
  * @since 0.1.0
  * @category constructors
  */
-export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> => Effect.sync(() => makeMemoryUnsafe(options))
+export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service, InvalidArgument> =>
+  options.maxEntries !== undefined && !(Number.isInteger(options.maxEntries) && options.maxEntries >= 1)
+    ? Effect.fail(new InvalidArgument({ argument: "maxEntries", reason: "must be a whole number of at least 1", action: "fix-config" }))
+    : Effect.sync(() => makeMemoryUnsafe(options))
 
 /**
  * A fresh in-memory store as the `TokenStore` (the default is one process-wide store).
@@ -182,7 +186,7 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
  * @since 0.1.0
  * @category layers
  */
-export const layerMemory: Layer.Layer<TokenStore> = Layer.effect(TokenStore, makeMemory())
+export const layerMemory: Layer.Layer<TokenStore> = Layer.effect(TokenStore, Effect.sync(() => makeMemoryUnsafe()))
 
 /**
  * {@link layerMemory} with options.
@@ -190,7 +194,7 @@ export const layerMemory: Layer.Layer<TokenStore> = Layer.effect(TokenStore, mak
  * @since 0.2.0
  * @category layers
  */
-export const layerMemoryWith = (options: MemoryOptions): Layer.Layer<TokenStore> => Layer.effect(TokenStore, makeMemory(options))
+export const layerMemoryWith = (options: MemoryOptions): Layer.Layer<TokenStore, InvalidArgument> => Layer.effect(TokenStore, makeMemory(options))
 
 const Stored = Schema.parseJson(Schema.Struct({ v: Schema.String, e: Schema.Number }))
 const decodeStored = Schema.decodeUnknownOption(Stored)
@@ -256,5 +260,12 @@ export const layerKeyValueStore: Layer.Layer<TokenStore, never, KeyValueStore.Ke
  */
 export const layerFileSystem = (
   directory: string
-): Layer.Layer<TokenStore, TokenStoreError, FileSystem.FileSystem | Path.Path> =>
-  Layer.effect(TokenStore, FileStore.make(directory, makeMemoryUnsafe()))
+): Layer.Layer<TokenStore, TokenStoreError | InvalidArgument, FileSystem.FileSystem | Path.Path> =>
+  Layer.effect(
+    TokenStore,
+    Effect.suspend((): Effect.Effect<Service, TokenStoreError | InvalidArgument, FileSystem.FileSystem | Path.Path> =>
+      typeof directory !== "string" || directory.trim() === "" || directory.includes("\u0000")
+        ? Effect.fail(new InvalidArgument({ argument: "directory", reason: "must be a folder path", action: "fix-config" }))
+        : FileStore.make(directory, makeMemoryUnsafe())
+    )
+  )

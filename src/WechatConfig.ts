@@ -16,6 +16,7 @@
  */
 import { Config, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import type { ConfigError } from "effect/ConfigError"
+import * as Validate from "./internal/validate.js"
 import { InvalidArgument } from "./WechatError.js"
 
 /**
@@ -129,6 +130,13 @@ const MIN_KEY_LENGTH = 32
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i
 
+/** `wx` and 16 hex digits: every app id WeChat issues (official accounts, mini programs, website apps). */
+const APP_ID = /^wx[0-9a-f]{16}$/
+
+const LANGS: ReadonlyArray<Lang> = ["zh_CN", "zh_TW", "en"]
+
+const fixConfig = (argument: string, reason: string) => Effect.fail(new InvalidArgument({ argument, reason, action: "fix-config" }))
+
 /**
  * Checks a base URL: absolute, `https:` (or `http:` to a loopback host, for test
  * servers), no query or fragment. Returns it without a trailing slash.
@@ -136,19 +144,23 @@ const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i
  * @since 0.1.0
  * @category validation
  */
-export const validateBaseUrl = (argument: string, value: string): Effect.Effect<string, InvalidArgument> => {
-  const fail = (reason: string) => Effect.fail(new InvalidArgument({ argument, reason, action: "fix-config" }))
+export const validateBaseUrl = (argument: string, value: unknown): Effect.Effect<string, InvalidArgument> => {
+  const fail = (reason: string) => fixConfig(argument, reason)
+  if (typeof value !== "string" || value.length > 512 || /[\u0000-\u0020\u007f]/.test(value)) {
+    return fail("must be an absolute URL of at most 512 characters, without spaces or control characters")
+  }
   let url: URL
   try {
     url = new URL(value)
   } catch {
     return fail(`${JSON.stringify(value)} is not an absolute URL`)
   }
+  if (url.username !== "" || url.password !== "") return fail("must not carry a user name or password")
   if (url.protocol !== "https:" && url.protocol !== "http:") return fail(`${url.protocol} is not http(s)`)
   if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
     return fail(`plain http:// is only allowed to a loopback host, not ${url.hostname}; WeChat requires https`)
   }
-  if (url.search !== "" || url.hash !== "") return fail("a base URL takes no query or fragment")
+  if (url.search !== "" || url.hash !== "" || value.includes("?") || value.includes("#")) return fail("a base URL takes no query or fragment")
   return Effect.succeed(value.replace(/\/+$/, ""))
 }
 
@@ -160,40 +172,30 @@ export const validateBaseUrl = (argument: string, value: string): Effect.Effect<
  */
 export const make = (options: Options): Effect.Effect<Service, InvalidArgument> =>
   Effect.gen(function*() {
-    if (options.appId.trim() === "") {
-      return yield* new InvalidArgument({ argument: "appId", reason: "must not be empty", action: "fix-config" })
+    if (typeof options !== "object" || options === null) return yield* fixConfig("options", "must be an object")
+    if (typeof options.appId !== "string" || !APP_ID.test(options.appId)) {
+      return yield* fixConfig("appId", "must be an app id as WeChat issues them: wx followed by 16 hex digits")
     }
-    const appSecret = redact(options.appSecret)
-    if (Redacted.value(appSecret) === "") {
-      return yield* new InvalidArgument({ argument: "appSecret", reason: "must not be empty", action: "fix-config" })
-    }
+    const appSecret = yield* Validate.secret("appSecret", options.appSecret, { max: 128 })
     const apiBaseUrl = yield* validateBaseUrl("apiBaseUrl", options.apiBaseUrl ?? defaults.apiBaseUrl)
-    const fallbackApiBaseUrls = yield* Effect.forEach(
-      options.fallbackApiBaseUrls ?? (options.apiBaseUrl === undefined ? defaults.fallbackApiBaseUrls : []),
-      (url) => validateBaseUrl("fallbackApiBaseUrls", url)
-    )
+    const fallbacks = options.fallbackApiBaseUrls ?? (options.apiBaseUrl === undefined ? defaults.fallbackApiBaseUrls : [])
+    if (!Array.isArray(fallbacks) || fallbacks.length > 8) return yield* fixConfig("fallbackApiBaseUrls", "must be a list of at most 8 base URLs")
+    const fallbackApiBaseUrls = yield* Effect.forEach(fallbacks, (url) => validateBaseUrl("fallbackApiBaseUrls", url))
     const openBaseUrl = yield* validateBaseUrl("openBaseUrl", options.openBaseUrl ?? defaults.openBaseUrl)
-    const timeout = Duration.decode(options.timeout ?? defaults.timeout)
-    if (!Duration.isFinite(timeout) || Duration.toMillis(timeout) <= 0) {
-      return yield* new InvalidArgument({ argument: "timeout", reason: "must be a positive, finite duration", action: "fix-config" })
-    }
-    const keyOption = (argument: string, secret: Secret) => {
-      const key = redact(secret)
-      return Redacted.value(key).length < MIN_KEY_LENGTH
-        ? Effect.fail(new InvalidArgument({ argument, reason: `must be at least ${MIN_KEY_LENGTH} characters (a random secret)`, action: "fix-config" }))
-        : Effect.succeed(key)
-    }
-    if (options.stateKeys !== undefined && options.stateKeys.length === 0) {
-      return yield* new InvalidArgument({ argument: "stateKeys", reason: "must hold at least one key (or be left out)", action: "fix-config" })
+    const timeout = yield* Validate.duration("timeout", options.timeout ?? defaults.timeout, { min: "1 millis", max: "5 minutes" })
+    const lang = yield* Validate.oneOf("lang", options.lang ?? defaults.lang, LANGS, "fix-config")
+    if (options.stateKeys !== undefined && (!Array.isArray(options.stateKeys) || options.stateKeys.length === 0)) {
+      return yield* fixConfig("stateKeys", "must hold at least one key (or be left out)")
     }
     const stateKeys = options.stateKeys === undefined
       ? [appSecret]
-      : yield* Effect.forEach(options.stateKeys, (k) => keyOption("stateKeys", k))
-    const storeKey = options.storeKey === undefined ? appSecret : yield* keyOption("storeKey", options.storeKey)
-    const duplicateWindow = Duration.decode(options.duplicateWindow ?? defaults.duplicateWindow)
-    if (!Duration.isFinite(duplicateWindow) || Duration.toMillis(duplicateWindow) <= 0 || Duration.toMillis(duplicateWindow) > 300_000) {
-      return yield* new InvalidArgument({ argument: "duplicateWindow", reason: "must be a positive duration of at most 5 minutes", action: "fix-config" })
-    }
+      : yield* Effect.forEach(options.stateKeys, (k) => Validate.secret("stateKeys", k, { min: MIN_KEY_LENGTH, max: 1024 }))
+    const storeKey = options.storeKey === undefined ? appSecret : yield* Validate.secret("storeKey", options.storeKey, { min: MIN_KEY_LENGTH, max: 1024 })
+    const duplicateWindow = yield* Validate.duration("duplicateWindow", options.duplicateWindow ?? defaults.duplicateWindow, {
+      min: "1 second",
+      max: "5 minutes"
+    })
+    const maxResponseBytes = yield* Validate.integer("maxResponseBytes", options.maxResponseBytes ?? defaults.maxResponseBytes, 1024, 64 * 1024 * 1024)
     return {
       appId: options.appId,
       appSecret,
@@ -201,11 +203,11 @@ export const make = (options: Options): Effect.Effect<Service, InvalidArgument> 
       fallbackApiBaseUrls,
       openBaseUrl,
       timeout,
-      lang: options.lang ?? defaults.lang,
+      lang,
       stateKeys,
       storeKey,
       duplicateWindow,
-      maxResponseBytes: options.maxResponseBytes ?? defaults.maxResponseBytes
+      maxResponseBytes
     }
   })
 

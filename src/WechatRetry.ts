@@ -28,9 +28,10 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Layer, Random, Schedule } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Random, Schedule } from "effect"
 import { CODE_EXCHANGES } from "./internal/endpoints.js"
-import type { WechatError } from "./WechatError.js"
+import * as Validate from "./internal/validate.js"
+import type { InvalidArgument, WechatError } from "./WechatError.js"
 
 const NOT_IDEMPOTENT = CODE_EXCHANGES
 
@@ -92,40 +93,77 @@ export const untilNextMinute: Effect.Effect<Duration.Duration> = Effect.gen(func
   return Duration.millis(60_000 - (now % 60_000) + jitter)
 })
 
+interface Checked {
+  readonly base: Duration.Duration
+  readonly maxRetries: number
+  readonly maxElapsed: Duration.Duration
+  readonly minuteRetries: number
+}
+
 /**
- * Backoff for transient failures only.
+ * Checks retry options: `InvalidArgument` naming the option for a bad one.
  *
- * @since 0.1.0
- * @category schedules
+ * @since 0.2.0
+ * @category validation
  */
-export const makeTransient = (options: Options = {}): Schedule.Schedule<unknown, WechatError> =>
-  Schedule.exponential(options.base ?? "200 millis", 2).pipe(
+export const validate = (options: Options = {}): Effect.Effect<Checked, InvalidArgument> =>
+  Effect.gen(function*() {
+    if (typeof options !== "object" || options === null) return yield* Validate.invalid("options", "must be an object", "fix-config")
+    return {
+      base: yield* Validate.duration("base", options.base ?? "200 millis", { min: "1 millis", max: "1 minute" }),
+      maxRetries: yield* Validate.integer("maxRetries", options.maxRetries ?? 4, 0, 100),
+      maxElapsed: yield* Validate.duration("maxElapsed", options.maxElapsed ?? "10 seconds", { min: 0, max: "1 hour" }),
+      minuteRetries: yield* Validate.integer("minuteRetries", options.minuteRetries ?? 1, 0, 10)
+    }
+  })
+
+/** The options, or the `InvalidArgument` thrown (for the schedule constructors, which cannot fail). */
+const checkedOrThrow = (options: Options): Checked =>
+  Either.getOrThrowWith(Effect.runSync(Effect.either(validate(options))), (e) => e)
+
+const transientOf = (c: Checked): Schedule.Schedule<unknown, WechatError> =>
+  Schedule.exponential(c.base, 2).pipe(
     Schedule.jittered,
-    Schedule.intersect(Schedule.recurs(options.maxRetries ?? 4)),
-    Schedule.upTo(options.maxElapsed ?? "10 seconds"),
+    Schedule.intersect(Schedule.recurs(c.maxRetries)),
+    Schedule.upTo(c.maxElapsed),
     Schedule.whileInput(isTransient)
   )
 
-/**
- * Waits for the next minute after a minute-quota error.
- *
- * @since 0.1.0
- * @category schedules
- */
-export const makeNextMinute = (retries = 1): Schedule.Schedule<unknown, WechatError> =>
+const nextMinuteOf = (retries: number): Schedule.Schedule<unknown, WechatError> =>
   Schedule.recurs(retries).pipe(
     Schedule.modifyDelayEffect(() => untilNextMinute),
     Schedule.whileInput(isMinuteRateLimit)
   )
 
+const policyOf = (c: Checked) => Schedule.union(transientOf(c), nextMinuteOf(c.minuteRetries))
+
 /**
- * Transient backoff and the minute-quota wait, each for its own errors.
+ * Backoff for transient failures only. Throws `InvalidArgument` for a bad option (use
+ * {@link layerWith} to get it as a typed failure instead).
  *
  * @since 0.1.0
  * @category schedules
  */
-export const make = (options: Options = {}): Schedule.Schedule<unknown, WechatError> =>
-  Schedule.union(makeTransient(options), makeNextMinute(options.minuteRetries ?? 1))
+export const makeTransient = (options: Options = {}): Schedule.Schedule<unknown, WechatError> => transientOf(checkedOrThrow(options))
+
+/**
+ * Waits for the next minute after a minute-quota error. Throws `InvalidArgument` unless
+ * `retries` is a whole number from 0 to 10.
+ *
+ * @since 0.1.0
+ * @category schedules
+ */
+export const makeNextMinute = (retries = 1): Schedule.Schedule<unknown, WechatError> =>
+  nextMinuteOf(checkedOrThrow({ minuteRetries: retries }).minuteRetries)
+
+/**
+ * Transient backoff and the minute-quota wait, each for its own errors. Throws
+ * `InvalidArgument` for a bad option (use {@link layerWith} to get it as a typed failure).
+ *
+ * @since 0.1.0
+ * @category schedules
+ */
+export const make = (options: Options = {}): Schedule.Schedule<unknown, WechatError> => policyOf(checkedOrThrow(options))
 
 /**
  * `makeTransient()` with the defaults: 200 ms doubling, ±20% jitter, 4 retries, 10 s.
@@ -169,3 +207,13 @@ export class WechatRetry extends Context.Reference<WechatRetry>()("effect-wechat
  */
 export const layer = (schedule: Schedule.Schedule<unknown, WechatError>): Layer.Layer<WechatRetry> =>
   Layer.succeed(WechatRetry, schedule)
+
+/**
+ * Makes every endpoint retry with {@link make}`(options)`, the options checked when the
+ * layer is built (a bad one fails the layer with `InvalidArgument`).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerWith = (options: Options): Layer.Layer<WechatRetry, InvalidArgument> =>
+  Layer.effect(WechatRetry, Effect.map(validate(options), policyOf))

@@ -5,25 +5,29 @@ import { BasicToken, WechatConfig } from "../src/index.js"
 import { Replay } from "../src/testing/index.js"
 import { fixture } from "./helpers.js"
 
+// the documented requests, with a real-shaped app id in place of the docs' APPID
+const APP_ID = "wx00000000000a9910"
+const documented = (name: string) => JSON.parse(fixture(name).replace("APPID", APP_ID))
+
 const live = Layer.merge(
   Replay.layer({
     interactions: [
       {
-        request: { method: "GET", path: "cgi-bin/token", query: { grant_type: "client_credential", appid: "APPID", secret: "APPSECRET" } },
+        request: { method: "GET", path: "cgi-bin/token", query: { grant_type: "client_credential", appid: APP_ID, secret: "APPSECRET" } },
         response: { body: `{"access_token":"CLASSIC","expires_in":7200}` }
       },
       {
         // the documented request bodies, field for field: force_refresh is a JSON boolean
-        request: { method: "POST", path: "cgi-bin/stable_token", body: JSON.parse(fixture("cgi_bin_stable_token.request_force_refresh.json")) },
+        request: { method: "POST", path: "cgi-bin/stable_token", body: documented("cgi_bin_stable_token.request_force_refresh.json") },
         response: { body: `{"access_token":"FORCED","expires_in":7200}` }
       },
       {
-        request: { method: "POST", path: "cgi-bin/stable_token", body: JSON.parse(fixture("cgi_bin_stable_token.request_normal.json")) },
+        request: { method: "POST", path: "cgi-bin/stable_token", body: documented("cgi_bin_stable_token.request_normal.json") },
         response: { body: `{"access_token":"STABLE","expires_in":4321}` }
       }
     ]
   }),
-  WechatConfig.layer({ appId: "APPID", appSecret: "APPSECRET" })
+  WechatConfig.layer({ appId: APP_ID, appSecret: "APPSECRET" })
 )
 
 describe("BasicToken", () => {
@@ -56,11 +60,11 @@ describe("BasicToken.fetchStable request body", () => {
         })
       )
       yield* Effect.all([BasicToken.fetchStable(), BasicToken.fetchStable({ forceRefresh: true })]).pipe(
-        Effect.provide(Layer.merge(capture, WechatConfig.layer({ appId: "APPID", appSecret: "APPSECRET" })))
+        Effect.provide(Layer.merge(capture, WechatConfig.layer({ appId: APP_ID, appSecret: "APPSECRET" })))
       )
       expect(seen).toEqual([
-        { method: "POST", url: "https://api.weixin.qq.com/cgi-bin/stable_token", contentType: "application/json", body: JSON.parse(fixture("cgi_bin_stable_token.request_normal.json")) },
-        { method: "POST", url: "https://api.weixin.qq.com/cgi-bin/stable_token", contentType: "application/json", body: JSON.parse(fixture("cgi_bin_stable_token.request_force_refresh.json")) }
+        { method: "POST", url: "https://api.weixin.qq.com/cgi-bin/stable_token", contentType: "application/json", body: documented("cgi_bin_stable_token.request_normal.json") },
+        { method: "POST", url: "https://api.weixin.qq.com/cgi-bin/stable_token", contentType: "application/json", body: documented("cgi_bin_stable_token.request_force_refresh.json") }
       ])
     }))
 })

@@ -11,7 +11,7 @@ const example = JSON.parse(fixture("jssdk_signature.example.json")) as {
   cases: Array<{ url: string; signature: string }>
 }
 
-const app = WechatConfig.layer({ appId: "wxjs", appSecret: "s" })
+const app = WechatConfig.layer({ appId: "wx000000000000000c", appSecret: "s" })
 
 describe("JsSdk.sign", () => {
   it.effect("reproduces both documented signatures", () =>
@@ -24,7 +24,7 @@ describe("JsSdk.sign", () => {
           nonceStr: example.noncestr,
           timestamp: example.timestamp
         })
-        expect(signed).toEqual({ appId: "wxjs", timestamp: 1414587457, nonceStr: "Wm3WZYTPz0wzccnW", signature: c.signature })
+        expect(signed).toEqual({ appId: "wx000000000000000c", timestamp: 1414587457, nonceStr: "Wm3WZYTPz0wzccnW", signature: c.signature })
       }
     }).pipe(Effect.provide(app)))
 

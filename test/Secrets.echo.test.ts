@@ -15,11 +15,11 @@ import { recordingTracer } from "./helpers.js"
 
 // secrets with the characters encoders disagree on: ~ ! ' ( ) * and a space
 const S = {
-  appSecret: "SENTINEL~app!secret'(01)*x y",
-  code: "SENTINEL~code!(02)*z w",
+  appSecret: "SENTINEL~app!secret'(01)*xy",
+  code: "SENTINEL~code!(02)*zw",
   accessToken: "SENTINEL-web-token~(03)!",
   refreshToken: "SENTINEL-refresh*(04)'",
-  basicToken: "SENTINEL-basic token(05)",
+  basicToken: "SENTINEL-basic~token(05)",
   binding: "SENTINEL-session~(06)"
 }
 const sentinels = Object.values(S)
@@ -90,7 +90,7 @@ describe("an upstream echoing the request in errmsg", () => {
         const store = yield* TokenStore.makeMemory()
         const layer = Layer.mergeAll(
           echoing(errcode),
-          WechatConfig.layer({ appId: "wx1", appSecret: Redacted.make(S.appSecret) }),
+          WechatConfig.layer({ appId: "wx0000000000000001", appSecret: Redacted.make(S.appSecret) }),
           Layer.succeed(TokenStore.TokenStore, store),
           Logger.replace(Logger.defaultLogger, logger)
         )
@@ -137,7 +137,7 @@ describe("a cassette recorded from an echoing upstream", () => {
       yield* Effect.forEach(calls(), Effect.exit).pipe(
         Effect.provide(Layer.mergeAll(
           Recorder.layer(path).pipe(Layer.provide(echoing(40163))),
-          WechatConfig.layer({ appId: "wx1", appSecret: Redacted.make(S.appSecret) }),
+          WechatConfig.layer({ appId: "wx0000000000000001", appSecret: Redacted.make(S.appSecret) }),
           TokenStore.layerMemory
         ))
       )

@@ -78,7 +78,7 @@ const exploding = Layer.succeed(
     ))
 )
 
-const config = Layer.merge(WechatConfig.layer({ appId: "wx1", appSecret: Redacted.make(S.appSecret) }), TokenStore.layerMemory)
+const config = Layer.merge(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: Redacted.make(S.appSecret) }), TokenStore.layerMemory)
 
 const calls = () => [
   Sns.exchangeCode(S.code),

@@ -32,8 +32,8 @@ describe("Sns.authorizeUrl / qrConnectUrl", () => {
         }).pipe(withApp("wxbdc5610cc59c1631"))
       ).toBe(urls.qrconnect)
       expect(
-        yield* Sns.authorizeUrl({ redirectUri: "http://diveintonode.org/", scope: "snsapi_base" }).pipe(withApp("appid"))
-      ).toBe(urls.node_webot_expected_authorize_url_empty_state)
+        yield* Sns.authorizeUrl({ redirectUri: "http://diveintonode.org/", scope: "snsapi_base" }).pipe(withApp("wx0000000000000001"))
+      ).toBe(urls.node_webot_expected_authorize_url_empty_state!.replace("appid=appid", "appid=wx0000000000000001"))
     }))
 
   it.effect("forcePopup, connect_redirect and lang go in the query, in WeChat's order, before #wechat_redirect", () =>
@@ -43,9 +43,9 @@ describe("Sns.authorizeUrl / qrConnectUrl", () => {
         scope: "snsapi_userinfo",
         state: "s1",
         forcePopup: true
-      }).pipe(withApp("wx1"))
+      }).pipe(withApp("wx0000000000000001"))
       expect(url).toBe(
-        "https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx1&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&response_type=code&scope=snsapi_userinfo&state=s1&forcePopup=true#wechat_redirect"
+        "https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx0000000000000001&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&response_type=code&scope=snsapi_userinfo&state=s1&forcePopup=true#wechat_redirect"
       )
       expect(url.endsWith("#wechat_redirect")).toBe(true)
       expect(new URL(url).searchParams.get("forcePopup")).toBe("true")
@@ -55,18 +55,18 @@ describe("Sns.authorizeUrl / qrConnectUrl", () => {
         state: "s1",
         forcePopup: false,
         connectRedirect: true
-      }).pipe(withApp("wx1"))
+      }).pipe(withApp("wx0000000000000001"))
       expect(both).toBe(
-        "https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx1&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&response_type=code&scope=snsapi_base&state=s1&forcePopup=false&connect_redirect=1#wechat_redirect"
+        "https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx0000000000000001&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&response_type=code&scope=snsapi_base&state=s1&forcePopup=false&connect_redirect=1#wechat_redirect"
       )
       // a non-boolean from plain JS is refused, never written into the URL
       const injected = yield* Effect.flip(Sns.authorizeUrl({
         redirectUri: "https://example.com/cb",
         scope: "snsapi_base",
         forcePopup: "true&scope=snsapi_userinfo" as unknown as boolean
-      }).pipe(withApp("wx1")))
+      }).pipe(withApp("wx0000000000000001")))
       expect(injected._tag === "InvalidArgument" && injected.argument).toBe("forcePopup")
-      const qr = yield* Sns.qrConnectUrl({ redirectUri: "https://example.com/cb", lang: "en" }).pipe(withApp("wx1"))
+      const qr = yield* Sns.qrConnectUrl({ redirectUri: "https://example.com/cb", lang: "en" }).pipe(withApp("wx0000000000000001"))
       expect(new URL(qr).searchParams.get("lang")).toBe("en")
       expect(new URL(qr).hash).toBe("#wechat_redirect")
     }))
@@ -74,9 +74,9 @@ describe("Sns.authorizeUrl / qrConnectUrl", () => {
   it.effect("uses the configured open host", () =>
     Effect.gen(function*() {
       const url = yield* Sns.qrConnectUrl({ redirectUri: "http://127.0.0.1:3000/cb" }).pipe(
-        Effect.provide(WechatConfig.layer({ appId: "wx1", appSecret: "s", openBaseUrl: "http://127.0.0.1:8788/" }))
+        Effect.provide(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", openBaseUrl: "http://127.0.0.1:8788/" }))
       )
-      expect(url.startsWith("http://127.0.0.1:8788/connect/qrconnect?appid=wx1&")).toBe(true)
+      expect(url.startsWith("http://127.0.0.1:8788/connect/qrconnect?appid=wx0000000000000001&")).toBe(true)
     }))
 
   it.effect("refuses bad state and redirect URIs with InvalidArgument", () =>
@@ -92,14 +92,14 @@ describe("Sns.authorizeUrl / qrConnectUrl", () => {
         { redirectUri: "ftp://example.com/cb" }
       ]
       for (const params of bad) {
-        const e = yield* Sns.authorizeUrl({ ...params, scope: "snsapi_base" }).pipe(withApp("wx1"), Effect.flip)
+        const e = yield* Sns.authorizeUrl({ ...params, scope: "snsapi_base" }).pipe(withApp("wx0000000000000001"), Effect.flip)
         expect(e._tag).toBe("InvalidArgument")
         expect(e.argument).toBe("state" in params ? "state" : "redirectUri")
-        const q = yield* Sns.qrConnectUrl(params).pipe(withApp("wx1"), Effect.flip)
+        const q = yield* Sns.qrConnectUrl(params).pipe(withApp("wx0000000000000001"), Effect.flip)
         expect(q._tag).toBe("InvalidArgument")
       }
       const ok = yield* Sns.authorizeUrl({ redirectUri: "https://e.com/cb", scope: "snsapi_base", state: "a".repeat(128) })
-        .pipe(withApp("wx1"))
+        .pipe(withApp("wx0000000000000001"))
       expect(ok).toContain(`state=${"a".repeat(128)}#`)
     }))
 })
@@ -108,11 +108,11 @@ describe("Sns endpoints send what WeChat expects", () => {
   const cassette = Replay.layer({
     interactions: [
       {
-        request: { path: "/sns/oauth2/access_token", query: { appid: "wx1", secret: "s3cret", code: "C1", grant_type: "authorization_code" } },
+        request: { path: "/sns/oauth2/access_token", query: { appid: "wx0000000000000001", secret: "s3cret", code: "C1", grant_type: "authorization_code" } },
         response: { body: fixture("sns_oauth2_access_token.success.json") }
       },
       {
-        request: { path: "/sns/oauth2/refresh_token", query: { appid: "wx1", grant_type: "refresh_token", refresh_token: "R1" } },
+        request: { path: "/sns/oauth2/refresh_token", query: { appid: "wx0000000000000001", grant_type: "refresh_token", refresh_token: "R1" } },
         response: { body: fixture("sns_oauth2_refresh_token.success.json") }
       },
       {
@@ -125,7 +125,7 @@ describe("Sns endpoints send what WeChat expects", () => {
       }
     ]
   })
-  const live = Layer.merge(cassette, WechatConfig.layer({ appId: "wx1", appSecret: "s3cret", lang: "en" }))
+  const live = Layer.merge(cassette, WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s3cret", lang: "en" }))
 
   it.effect("query strings with the right parameters", () =>
     Effect.gen(function*() {
@@ -149,5 +149,5 @@ describe("Sns endpoints send what WeChat expects", () => {
       for (const r of results) {
         expect(Either.isLeft(r) && r.left._tag).toBe("InvalidArgument")
       }
-    }).pipe(Effect.provide(Layer.merge(Replay.layer({ interactions: [] }), WechatConfig.layer({ appId: "wx1", appSecret: "s" })))))
+    }).pipe(Effect.provide(Layer.merge(Replay.layer({ interactions: [] }), WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s" })))))
 })

@@ -35,7 +35,7 @@ const wechat = Replay.layer({
     { request: { path: "cgi-bin/ticket/getticket" }, response: { body: JSON.stringify({ errcode: 0, errmsg: "ok", ticket: S.ticket, expires_in: 7200 }) } }
   ].map((i) => ({ ...i, repeat: true }))
 })
-const config = WechatConfig.layer({ appId: "wx1", appSecret: Redacted.make(S.appSecret) })
+const config = WechatConfig.layer({ appId: "wx0000000000000001", appSecret: Redacted.make(S.appSecret) })
 
 /** A store that remembers every raw value written to it, over another store. */
 const recording = (inner: TokenStore.Service) => {
@@ -83,7 +83,7 @@ describe("sealed at rest", () => {
       const provide = (storeKey: string | undefined) =>
         Effect.provide(Layer.mergeAll(
           wechat,
-          WechatConfig.layer({ appId: "wx1", appSecret: S.appSecret, storeKey }),
+          WechatConfig.layer({ appId: "wx0000000000000001", appSecret: S.appSecret, storeKey }),
           Layer.succeed(TokenStore.TokenStore, store)
         ))
       yield* Sns.exchangeCode(S.code, { binding: S.binding }).pipe(provide(undefined))
@@ -94,7 +94,7 @@ describe("sealed at rest", () => {
         return Effect.succeed(HttpClientResponse.fromWeb(request, new Response(`{"errcode":40163,"errmsg":"code been used"}`)))
       }))
       const error = yield* Effect.flip(Sns.exchangeCode(S.code, { binding: S.binding }).pipe(
-        Effect.provide(Layer.mergeAll(counting, WechatConfig.layer({ appId: "wx1", appSecret: S.appSecret, storeKey: "a-brand-new-store-key-0123456789abcdef" }), Layer.succeed(TokenStore.TokenStore, store)))
+        Effect.provide(Layer.mergeAll(counting, WechatConfig.layer({ appId: "wx0000000000000001", appSecret: S.appSecret, storeKey: "a-brand-new-store-key-0123456789abcdef" }), Layer.succeed(TokenStore.TokenStore, store)))
       ))
       expect(error._tag).toBe("CodeAlreadyUsed")
       expect(calls.length).toBe(1)
@@ -117,11 +117,11 @@ describe("sealed at rest", () => {
       }
       // the exchange result lives 60 s: after that, the store's sweep removes its file
       yield* TestClock.adjust("2 minutes")
-      yield* Effect.flatMap(TokenStore.TokenStore, (s) => s.set("effect-wechat:wx1:other", "v", "1 hour")).pipe(Effect.provide(fileStore))
+      yield* Effect.flatMap(TokenStore.TokenStore, (s) => s.set("effect-wechat:wx0000000000000001:other", "v", "1 hour")).pipe(Effect.provide(fileStore))
       // the exchange and mini-program results (60 s) are gone; the token and ticket remain, plus the new entry
       expect(readdirSync(dir).length).toBe(3)
       yield* TestClock.adjust("3 hours")
-      yield* Effect.flatMap(TokenStore.TokenStore, (s) => s.get("effect-wechat:wx1:other")).pipe(Effect.provide(fileStore))
+      yield* Effect.flatMap(TokenStore.TokenStore, (s) => s.get("effect-wechat:wx0000000000000001:other")).pipe(Effect.provide(fileStore))
       expect(readdirSync(dir)).toEqual([])
     }))
 
@@ -199,7 +199,7 @@ describe("the default store does not grow with logins", () => {
       const gc = runInNewContext("gc") as () => void
       const body = JSON.stringify({ access_token: "86_" + "x".repeat(100), expires_in: 7200, refresh_token: "86_" + "y".repeat(100), openid: "oRrdQt2LF0SpCODdV4KhLuEoPgwg", scope: "snsapi_userinfo" })
       const canned = Layer.succeed(HttpClient.HttpClient, HttpClient.make((request) => Effect.succeed(HttpClientResponse.fromWeb(request, new Response(body)))))
-      const app = WechatConfig.layer({ appId: "wxheap", appSecret: "heap-secret-0001" })
+      const app = WechatConfig.layer({ appId: "wx0000000000000014", appSecret: "heap-secret-0001" })
       // each login moves the clock 100 ms on: about 600 results inside the 60 s duplicate window
       const clock = fastForwardClock()
       const logins = (from: number, n: number) =>

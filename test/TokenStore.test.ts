@@ -73,11 +73,11 @@ const contract = (name: string, layer: Layer.Layer<TokenStore.TokenStore>) =>
 
     it.effect("keys are namespaced by appid and kind", () =>
       Effect.sync(() => {
-        expect(TokenStore.key("wx1", "access_token", "stable")).toBe("effect-wechat:wx1:access_token:stable")
-        expect(TokenStore.key("wx1", "code", "abc")).toBe("effect-wechat:wx1:code:abc")
+        expect(TokenStore.key("wx0000000000000001", "access_token", "stable")).toBe("effect-wechat:wx0000000000000001:access_token:stable")
+        expect(TokenStore.key("wx0000000000000001", "code", "abc")).toBe("effect-wechat:wx0000000000000001:code:abc")
         // parts are escaped: two different lists of parts never share a key
         expect(TokenStore.key("wxA", "ticket:jsapi")).not.toBe(TokenStore.key("wxA:ticket", "jsapi"))
-        expect(TokenStore.key("wx1", "a%3Ab")).not.toBe(TokenStore.key("wx1", "a:b"))
+        expect(TokenStore.key("wx0000000000000001", "a%3Ab")).not.toBe(TokenStore.key("wx0000000000000001", "a:b"))
       }))
   })
 
@@ -93,8 +93,8 @@ describe("TokenStore on the file system", () => {
     Effect.gen(function*() {
       const dir = mkdtempSync(join(tmpdir(), "token-store-"))
       const store = (l: typeof dir) => TokenStore.layerFileSystem(l).pipe(Layer.provide(NodeContext.layer))
-      yield* Effect.flatMap(TokenStore.TokenStore, (s) => s.set("effect-wechat:wx1:x", "kept", "1 hour")).pipe(Effect.provide(store(dir)))
-      const read = yield* Effect.flatMap(TokenStore.TokenStore, (s) => s.get("effect-wechat:wx1:x")).pipe(Effect.provide(store(dir)))
+      yield* Effect.flatMap(TokenStore.TokenStore, (s) => s.set("effect-wechat:wx0000000000000001:x", "kept", "1 hour")).pipe(Effect.provide(store(dir)))
+      const read = yield* Effect.flatMap(TokenStore.TokenStore, (s) => s.get("effect-wechat:wx0000000000000001:x")).pipe(Effect.provide(store(dir)))
       expect(read).toEqual(Option.some("kept"))
     }))
 })

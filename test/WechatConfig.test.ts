@@ -8,7 +8,7 @@ const resolve = <E>(layer: Layer.Layer<WechatConfig.WechatConfig, E>) =>
 describe("WechatConfig", () => {
   it.effect("layer fills WeChat's defaults and keeps the secret Redacted", () =>
     Effect.gen(function*() {
-      const config = yield* resolve(WechatConfig.layer({ appId: "wx1", appSecret: "plain-secret" }))
+      const config = yield* resolve(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "plain-secret" }))
       expect(Redacted.isRedacted(config.appSecret)).toBe(true)
       expect(Redacted.value(config.appSecret)).toBe("plain-secret")
       expect(String(config.appSecret)).toBe("<redacted>")
@@ -21,12 +21,12 @@ describe("WechatConfig", () => {
 
   it.effect("a custom API host has no fallback unless given one", () =>
     Effect.gen(function*() {
-      const config = yield* resolve(WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl: "http://127.0.0.1:8788/", timeout: "2 seconds" }))
+      const config = yield* resolve(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", apiBaseUrl: "http://127.0.0.1:8788/", timeout: "2 seconds" }))
       expect(config.apiBaseUrl).toBe("http://127.0.0.1:8788")
       expect(config.fallbackApiBaseUrls).toEqual([])
       expect(Duration.toMillis(config.timeout)).toBe(2000)
       const sh = yield* resolve(WechatConfig.layer({
-        appId: "wx1",
+        appId: "wx0000000000000001",
         appSecret: "s",
         apiBaseUrl: "https://sh.api.weixin.qq.com",
         fallbackApiBaseUrls: ["https://sz.api.weixin.qq.com", "https://api2.weixin.qq.com"]
@@ -37,36 +37,40 @@ describe("WechatConfig", () => {
   it.effect("plain http is refused unless the host is loopback", () =>
     Effect.gen(function*() {
       for (const apiBaseUrl of ["http://api.weixin.qq.com", "http://10.0.0.8:8080", "ftp://x", "api.weixin.qq.com", "https://h/x?y=1"]) {
-        const error = yield* Effect.flip(resolve(WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl })))
+        const error = yield* Effect.flip(resolve(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", apiBaseUrl })))
         expect(error._tag).toBe("InvalidArgument")
         expect(error.message).toMatch(/^Invalid apiBaseUrl: /)
       }
-      const http = yield* Effect.flip(resolve(WechatConfig.layer({ appId: "wx1", appSecret: "s", openBaseUrl: "http://open.weixin.qq.com" })))
+      const http = yield* Effect.flip(resolve(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", openBaseUrl: "http://open.weixin.qq.com" })))
       expect(http.message).toContain("plain http:// is only allowed to a loopback host")
       for (const apiBaseUrl of ["http://127.0.0.1:1", "http://localhost:2", "http://[::1]:3"]) {
-        const config = yield* resolve(WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl }))
+        const config = yield* resolve(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", apiBaseUrl }))
         expect(config.apiBaseUrl).toBe(apiBaseUrl)
       }
     }))
 
   it.effect("empty appId/secret and a non-positive timeout are refused", () =>
     Effect.gen(function*() {
-      expect((yield* Effect.flip(resolve(WechatConfig.layer({ appId: "", appSecret: "s" })))).message).toBe("Invalid appId: must not be empty")
-      expect((yield* Effect.flip(resolve(WechatConfig.layer({ appId: "wx", appSecret: Redacted.make("") })))).message).toBe("Invalid appSecret: must not be empty")
-      expect((yield* Effect.flip(resolve(WechatConfig.layer({ appId: "wx", appSecret: "s", timeout: 0 })))).message).toContain("timeout")
+      expect((yield* Effect.flip(resolve(WechatConfig.layer({ appId: "", appSecret: "s" })))).message).toBe(
+        "Invalid appId: must be an app id as WeChat issues them: wx followed by 16 hex digits"
+      )
+      expect((yield* Effect.flip(resolve(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: Redacted.make("") })))).message).toBe(
+        "Invalid appSecret: must not be empty or blank"
+      )
+      expect((yield* Effect.flip(resolve(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", timeout: 0 })))).message).toContain("timeout")
     }))
 
   it.effect("layerConfig reads the WECHAT_* environment", () =>
     Effect.gen(function*() {
       const env = ConfigProvider.fromMap(new Map([
-        ["WECHAT_APP_ID", "wxenv"],
+        ["WECHAT_APP_ID", "wx000000000000000d"],
         ["WECHAT_APP_SECRET", "env-secret"],
         ["WECHAT_API_BASE_URL", "http://127.0.0.1:9999"],
         ["WECHAT_OPEN_BASE_URL", "http://localhost:9998"],
         ["WECHAT_TIMEOUT", "1500 millis"]
       ]))
       const config = yield* resolve(WechatConfig.layerConfig).pipe(Effect.withConfigProvider(env))
-      expect(config.appId).toBe("wxenv")
+      expect(config.appId).toBe("wx000000000000000d")
       expect(Redacted.value(config.appSecret)).toBe("env-secret")
       expect(config.apiBaseUrl).toBe("http://127.0.0.1:9999")
       expect(config.openBaseUrl).toBe("http://localhost:9998")

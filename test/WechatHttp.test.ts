@@ -26,7 +26,7 @@ describe("failover", () => {
         Effect.provide(Layer.mergeAll(
           FetchHttpClient.layer,
           TokenStore.layerMemory,
-          WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl: `http://127.0.0.1:${port}`, fallbackApiBaseUrls: [fallback.url] })
+          WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", apiBaseUrl: `http://127.0.0.1:${port}`, fallbackApiBaseUrls: [fallback.url] })
         ))
       )
       expect(Redacted.value(token.accessToken)).toBe("ACCESS_TOKEN")
@@ -42,7 +42,7 @@ describe("failover", () => {
         Effect.provide(Layer.mergeAll(
           FetchHttpClient.layer,
           TokenStore.layerMemory,
-          WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl: primary.url, fallbackApiBaseUrls: [fallback.url] })
+          WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", apiBaseUrl: primary.url, fallbackApiBaseUrls: [fallback.url] })
         )),
         Effect.flip
       )
@@ -59,7 +59,7 @@ describe("failover", () => {
         Effect.provide(Layer.mergeAll(
           FetchHttpClient.layer,
           TokenStore.layerMemory,
-          WechatConfig.layer({ appId: "wx1", appSecret: "s", apiBaseUrl: `http://127.0.0.1:${a}`, fallbackApiBaseUrls: [`http://127.0.0.1:${b}`] })
+          WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", apiBaseUrl: `http://127.0.0.1:${a}`, fallbackApiBaseUrls: [`http://127.0.0.1:${b}`] })
         )),
         Effect.flip
       )
@@ -79,7 +79,7 @@ describe("timeout", () => {
         Effect.provide(Layer.mergeAll(
           TokenStore.layerMemory,
           Replay.layer({ interactions: [{ request: { path: "cgi-bin/token" }, response: { body: "{}", delayMillis: 60_000 } }] }),
-          WechatConfig.layer({ appId: "wx1", appSecret: "s", timeout: "3 seconds" })
+          WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", timeout: "3 seconds" })
         )),
         Effect.flip,
         Effect.fork
@@ -100,7 +100,7 @@ describe("timeout", () => {
         Effect.provide(Layer.mergeAll(
           TokenStore.layerMemory,
           Replay.layer({ interactions: [{ request: { path: "sns/oauth2/access_token" }, response: { body: fixture("sns_oauth2_access_token.success.json"), delayMillis: 10_000 } }] }),
-          WechatConfig.layer({ appId: "wx1", appSecret: "s" })
+          WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s" })
         )),
         Effect.flip,
         Effect.fork

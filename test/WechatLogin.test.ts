@@ -8,8 +8,8 @@ import { Effect, Layer, Option, Redacted, TestClock } from "effect"
 import { JsSdk, AccessTokenProvider, TokenStore, WechatConfig, WechatLogin } from "../src/index.js"
 import { FakeWechat } from "../src/testing/index.js"
 
-const APP = { appId: "wxlogin0000000001", appSecret: "login-secret-0001", authorizedDomains: ["example.com"], openPlatform: true }
-const WEB = { appId: "wxwebsite00000001", appSecret: "website-secret-01", authorizedDomains: ["example.com"] }
+const APP = { appId: "wx0000000000000007", appSecret: "login-secret-0001", authorizedDomains: ["example.com"], openPlatform: true }
+const WEB = { appId: "wx000000000000000f", appSecret: "website-secret-01", authorizedDomains: ["example.com"] }
 const SITE = "https://example.com"
 const IN_WECHAT = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50(0x18003237) NetType/WIFI"
 const DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36"
@@ -64,9 +64,9 @@ describe("WechatLogin.router", () => {
       const h5 = yield* send(app, "/login/wechat", { "user-agent": IN_WECHAT })
       expect(h5.status).toBe(302)
       const h5Url = h5.headers.get("location")!
-      expect(h5Url).toMatch(/^https:\/\/open\.weixin\.qq\.com\/connect\/oauth2\/authorize\?appid=wxlogin0000000001&redirect_uri=https%3A%2F%2Fexample\.com%2Flogin%2Fwechat%2Fcallback&response_type=code&scope=snsapi_userinfo&state=[A-Za-z0-9]+&connect_redirect=1#wechat_redirect$/)
+      expect(h5Url).toMatch(/^https:\/\/open\.weixin\.qq\.com\/connect\/oauth2\/authorize\?appid=wx0000000000000007&redirect_uri=https%3A%2F%2Fexample\.com%2Flogin%2Fwechat%2Fcallback&response_type=code&scope=snsapi_userinfo&state=[A-Za-z0-9]+&connect_redirect=1#wechat_redirect$/)
       const qr = yield* send(app, "/login/wechat", { "user-agent": DESKTOP })
-      expect(qr.headers.get("location")).toMatch(/^https:\/\/open\.weixin\.qq\.com\/connect\/qrconnect\?appid=wxlogin0000000001&.*scope=snsapi_login/)
+      expect(qr.headers.get("location")).toMatch(/^https:\/\/open\.weixin\.qq\.com\/connect\/qrconnect\?appid=wx0000000000000007&.*scope=snsapi_login/)
       const forced = yield* send(app, "/login/wechat?mode=h5", { "user-agent": DESKTOP })
       expect(forced.headers.get("location")).toContain("/connect/oauth2/authorize?")
       // the login cookie: HttpOnly, SameSite=Lax, Secure on an https site, 10 minutes

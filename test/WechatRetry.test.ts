@@ -48,7 +48,7 @@ const drive = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient | WechatC
     yield* TestClock.setTime(startAt)
     const script = scripted(answers)
     const fiber = yield* effect.pipe(
-      Effect.provide(Layer.mergeAll(script.layer, WechatConfig.layer({ appId: "wx1", appSecret: "s3cret" }), TokenStore.layerMemory, WechatRetry.layer(policy))),
+      Effect.provide(Layer.mergeAll(script.layer, WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s3cret" }), TokenStore.layerMemory, WechatRetry.layer(policy))),
       Effect.either,
       Effect.fork
     )
@@ -145,7 +145,7 @@ describe("WechatRetry.policy", () => {
         Effect.gen(function*() {
           calls = 0
           const fiber = yield* effect.pipe(
-            Effect.provide(Layer.mergeAll(Layer.succeed(HttpClient.HttpClient, counting), WechatConfig.layer({ appId: "wx1", appSecret: "s3cret", timeout: "1 second" }), TokenStore.layerMemory, WechatRetry.layer(WechatRetry.policy))),
+            Effect.provide(Layer.mergeAll(Layer.succeed(HttpClient.HttpClient, counting), WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s3cret", timeout: "1 second" }), TokenStore.layerMemory, WechatRetry.layer(WechatRetry.policy))),
             Effect.either,
             Effect.fork
           )
@@ -160,7 +160,7 @@ describe("WechatRetry.policy", () => {
   it.effect("the default is no retry", () =>
     Effect.gen(function*() {
       const script = scripted([BUSY, PROFILE])
-      const result = yield* Effect.either(userInfo.pipe(Effect.provide(Layer.merge(script.layer, WechatConfig.layer({ appId: "wx1", appSecret: "s3cret" })))))
+      const result = yield* Effect.either(userInfo.pipe(Effect.provide(Layer.merge(script.layer, WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s3cret" })))))
       expect(result._tag === "Left" && result.left._tag).toBe("SystemBusy")
       expect(script.times).toHaveLength(1)
     }))

@@ -22,7 +22,7 @@ describe("docs/testing.md", () => {
     const cassette = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)![1]!)
     const TestLive = Layer.mergeAll(
       Replay.layer(cassette),
-      WechatConfig.layer({ appId: "wx1", appSecret: "test-secret" }),
+      WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "test-secret" }),
       TokenStore.layerMemory
     )
     const result = await Effect.runPromise(Effect.gen(function*() {

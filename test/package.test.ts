@@ -29,14 +29,14 @@ import { Sns, WechatConfig, WechatError, BasicToken, JsSdk, MiniProgram } from "
 import { Replay, Recorder, FakeWechat } from "effect-wechat/testing"
 import { RedisTokenStore } from "effect-wechat/redis"
 const url = await Effect.runPromise(Sns.authorizeUrl({ redirectUri: "https://e.com/cb", scope: "snsapi_base", state: "s" }).pipe(
-  Effect.provide(WechatConfig.layer({ appId: "wx1", appSecret: "s" }))))
+  Effect.provide(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s" }))))
 console.log(JSON.stringify({
   url,
   modules: [typeof BasicToken.fetch, typeof JsSdk.sign, typeof MiniProgram.code2Session, typeof WechatError.fromErrcode, typeof Replay.layer, typeof Recorder.layer, typeof FakeWechat.layer, typeof RedisTokenStore.layer]
 }))
 `)
     const out = JSON.parse(execFileSync("node", ["main.mjs"], { cwd: app, encoding: "utf8" }))
-    expect(out.url).toBe("https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx1&redirect_uri=https%3A%2F%2Fe.com%2Fcb&response_type=code&scope=snsapi_base&state=s#wechat_redirect")
+    expect(out.url).toBe("https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx0000000000000001&redirect_uri=https%3A%2F%2Fe.com%2Fcb&response_type=code&scope=snsapi_base&state=s#wechat_redirect")
     expect(out.modules).toEqual(Array(8).fill("function"))
     // the bin runs the fake standalone
     const fake = spawn(join(app, "node_modules", ".bin", "effect-wechat-fake"), ["--port", "0"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] })
@@ -50,10 +50,10 @@ console.log(JSON.stringify({
         fake.on("exit", (code) => reject(new Error(`effect-wechat-fake exited with ${code}: ${out}`)))
       })
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1]!
-      expect(banner).toContain("appId=wxfake0000demo0001")
+      expect(banner).toContain("appId=wx00000000000de001")
       const state = await (await fetch(`${url}/__fake/state`)).json()
       expect(state.users.map((u: { id: string }) => u.id)).toEqual(["alice", "bob", "snap"])
-      const token = await (await fetch(`${url}/cgi-bin/token?grant_type=client_credential&appid=wxfake0000demo0001&secret=fake-demo-secret-0123456789abcdef`)).json()
+      const token = await (await fetch(`${url}/cgi-bin/token?grant_type=client_credential&appid=wx00000000000de001&secret=fake-demo-secret-0123456789abcdef`)).json()
       expect(token.expires_in).toBe(7200)
     } finally {
       const exited = new Promise((resolve) => fake.once("exit", resolve))

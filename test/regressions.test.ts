@@ -82,7 +82,7 @@ describe("test kit edge cases", () => {
       const server = yield* answeringServer(`{"access_token":"99_LEAKED-TOKEN-VALUE","expires_in":72`)
       const path = join(mkdtempSync(join(tmpdir(), "rec-")), "c.json")
       const error = yield* Effect.flip(BasicToken.fetch().pipe(
-        Effect.provide(Layer.merge(Recorder.layer(path).pipe(Layer.provide(FetchHttpClient.layer)), WechatConfig.layer({ appId: "wx1", appSecret: "record-secret", apiBaseUrl: server.url })))
+        Effect.provide(Layer.merge(Recorder.layer(path).pipe(Layer.provide(FetchHttpClient.layer)), WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "record-secret", apiBaseUrl: server.url })))
       ))
       expect(error._tag).toBe("WechatDecodeError")
       const text = readFileSync(path, "utf8")

@@ -21,7 +21,7 @@ export const HOST = "127.0.0.1"
  * official account and QR login a website app, each with its own app id.
  */
 export const DEMO_APP = {
-  appId: "wxfakedemologin001",
+  appId: "wx00000000000de0a1",
   appSecret: "demo-login-secret-not-real",
   kind: "official-account" as const,
   openPlatform: true,
@@ -32,7 +32,7 @@ export const DEMO_APP = {
 
 /** The website app for QR login. */
 export const DEMO_WEB_APP = {
-  appId: "wxfakedemoweb00001",
+  appId: "wx00000000000de0b1",
   appSecret: "demo-website-secret-not-real",
   kind: "website" as const,
   openPlatform: true,

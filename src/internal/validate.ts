@@ -1,16 +1,117 @@
 /**
- * Local argument checks shared by the endpoints: bad input fails with `InvalidArgument`
- * before anything is sent.
+ * Checks at the boundary: every option and every input is checked against what WeChat
+ * accepts before a request is sent or a store is written, and a bad one fails with
+ * `InvalidArgument` naming it (never showing a secret's value). Nothing here throws.
  * @internal
  */
-import { Effect, Redacted } from "effect"
+import { Duration, Effect, Redacted } from "effect"
 import type { Secret } from "../WechatConfig.js"
-import { InvalidArgument } from "../WechatError.js"
+import { type Action, InvalidArgument } from "../WechatError.js"
 
-export const invalid = (argument: string, reason: string) => new InvalidArgument({ argument, reason, action: "stop" })
+export const invalid = (argument: string, reason: string, action: Action = "stop") => new InvalidArgument({ argument, reason, action })
 
-/** Fails when a code, token or id (plain or `Redacted`) is empty or blank. */
-export const nonEmpty = (argument: string, value: Secret): Effect.Effect<void, InvalidArgument> =>
-  (Redacted.isRedacted(value) ? Redacted.value(value) : value).trim() === ""
-    ? Effect.fail(invalid(argument, "must not be empty"))
-    : Effect.void
+/** A code, token or ticket as WeChat issues them: printable ASCII, no spaces. */
+const OPAQUE = /^[\x21-\x7e]+$/
+
+export const MAX_CODE = 256
+export const MAX_TOKEN = 2048
+
+const describeLength = (value: string, max: number) => (value.length > max ? `is ${value.length} characters, at most ${max} are accepted` : undefined)
+
+/** A code (`code`, `js_code`): 1 to 256 printable ASCII characters. */
+export const code = (argument: string, value: unknown): Effect.Effect<string, InvalidArgument> => {
+  if (typeof value !== "string") return Effect.fail(invalid(argument, "must be a string"))
+  if (value.trim() === "") return Effect.fail(invalid(argument, "must not be empty"))
+  const long = describeLength(value, MAX_CODE)
+  if (long !== undefined) return Effect.fail(invalid(argument, long))
+  if (!OPAQUE.test(value)) return Effect.fail(invalid(argument, "must be printable ASCII without spaces or control characters"))
+  return Effect.succeed(value)
+}
+
+/** A secret token or ticket (plain or `Redacted`): 1 to 2048 printable ASCII characters. */
+export const token = (argument: string, value: unknown): Effect.Effect<Redacted.Redacted<string>, InvalidArgument> => {
+  const text = Redacted.isRedacted(value) ? Redacted.value(value) : value
+  if (typeof text !== "string") return Effect.fail(invalid(argument, "must be a string or a Redacted string"))
+  if (text.trim() === "") return Effect.fail(invalid(argument, "must not be empty"))
+  const long = describeLength(text, MAX_TOKEN)
+  if (long !== undefined) return Effect.fail(invalid(argument, long))
+  if (!OPAQUE.test(text)) return Effect.fail(invalid(argument, "must be printable ASCII without spaces or control characters"))
+  return Effect.succeed(Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(text))
+}
+
+const OPENID = /^[A-Za-z0-9_-]{1,128}$/
+
+/** An openid (28 characters of `[A-Za-z0-9_-]` as WeChat issues them; up to 128 accepted). */
+export const openid = (value: unknown, argument = "openid"): Effect.Effect<string, InvalidArgument> =>
+  typeof value === "string" && OPENID.test(value)
+    ? Effect.succeed(value)
+    : Effect.fail(invalid(argument, typeof value !== "string" || value === "" ? "must be a non-empty string" : "must be 1 to 128 characters of [A-Za-z0-9_-]"))
+
+/** A binding or session id: 1 to 1024 characters, no control characters (it is only hashed). */
+export const binding = (argument: string, value: unknown): Effect.Effect<string, InvalidArgument> => {
+  const text = Redacted.isRedacted(value) ? Redacted.value(value) : value
+  if (typeof text !== "string") return Effect.fail(invalid(argument, "must be a string"))
+  if (text.trim() === "") return Effect.fail(invalid(argument, "must not be empty"))
+  if (text.length > 1024) return Effect.fail(invalid(argument, "must be at most 1024 characters"))
+  if (/[\u0000-\u001f\u007f]/.test(text)) return Effect.fail(invalid(argument, "must not hold control characters"))
+  return Effect.succeed(text)
+}
+
+/** One of the listed values. */
+export const oneOf = <const A extends string>(argument: string, value: unknown, values: ReadonlyArray<A>, action: Action = "stop"): Effect.Effect<A, InvalidArgument> =>
+  typeof value === "string" && (values as ReadonlyArray<string>).includes(value)
+    ? Effect.succeed(value as A)
+    : Effect.fail(invalid(argument, `must be one of ${values.join(", ")}`, action))
+
+/** A real boolean (plain JS can pass anything). */
+export const boolean = (argument: string, value: unknown, action: Action = "stop"): Effect.Effect<boolean, InvalidArgument> =>
+  typeof value === "boolean" ? Effect.succeed(value) : Effect.fail(invalid(argument, "must be true or false", action))
+
+/** An optional boolean, `undefined` kept. */
+export const optionalBoolean = (argument: string, value: unknown, action: Action = "stop"): Effect.Effect<boolean | undefined, InvalidArgument> =>
+  value === undefined ? Effect.succeed(undefined) : boolean(argument, value, action)
+
+/**
+ * A duration from any `DurationInput` (`"5 seconds"`, millis, a `Duration`), between `min`
+ * and `max` inclusive. `Duration.decode` throws on bad input: here that is a typed failure.
+ */
+export const duration = (
+  argument: string,
+  value: unknown,
+  bounds: { readonly min: Duration.DurationInput; readonly max: Duration.DurationInput; readonly action?: Action | undefined }
+): Effect.Effect<Duration.Duration, InvalidArgument> => {
+  const action = bounds.action ?? "fix-config"
+  if (typeof value === "number" && !(value >= 0)) return Effect.fail(invalid(argument, "must not be negative", action))
+  let decoded: Duration.Duration
+  try {
+    decoded = Duration.decode(value as Duration.DurationInput)
+  } catch {
+    return Effect.fail(invalid(argument, "is not a duration (e.g. \"5 seconds\" or a number of milliseconds)", action))
+  }
+  const min = Duration.decode(bounds.min)
+  const max = Duration.decode(bounds.max)
+  if (!Duration.isFinite(decoded) || Duration.lessThan(decoded, min) || Duration.greaterThan(decoded, max)) {
+    return Effect.fail(invalid(argument, `must be between ${Duration.format(min)} and ${Duration.format(max)}`, action))
+  }
+  return Effect.succeed(decoded)
+}
+
+/** An integer between `min` and `max` inclusive. */
+export const integer = (argument: string, value: unknown, min: number, max: number, action: Action = "fix-config"): Effect.Effect<number, InvalidArgument> =>
+  typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
+    ? Effect.succeed(value)
+    : Effect.fail(invalid(argument, `must be a whole number from ${min} to ${max}`, action))
+
+/** A secret option: a non-blank string or `Redacted` string of at most `max` characters, no control characters. */
+export const secret = (argument: string, value: unknown, options: { readonly min?: number; readonly max: number }): Effect.Effect<Redacted.Redacted<string>, InvalidArgument> => {
+  const text = Redacted.isRedacted(value) ? Redacted.value(value) : value
+  if (typeof text !== "string") return Effect.fail(invalid(argument, "must be a string or a Redacted string", "fix-config"))
+  if (text.trim() === "") return Effect.fail(invalid(argument, "must not be empty or blank", "fix-config"))
+  if (text.length < (options.min ?? 1)) return Effect.fail(invalid(argument, `must be at least ${options.min} characters (a random secret)`, "fix-config"))
+  if (text.length > options.max) return Effect.fail(invalid(argument, `must be at most ${options.max} characters`, "fix-config"))
+  if (/[\u0000-\u0020\u007f]/.test(text)) return Effect.fail(invalid(argument, "must not hold spaces or control characters", "fix-config"))
+  return Effect.succeed(Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(text))
+}
+
+/** Wraps a secret input in `Redacted` (a `Redacted` is kept as is). */
+export const redactSecret = (value: Secret): Redacted.Redacted<string> => (Redacted.isRedacted(value) ? value : Redacted.make(value))

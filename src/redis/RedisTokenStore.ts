@@ -25,7 +25,9 @@
  */
 import { Duration, Effect, Layer, Option, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
+import * as Validate from "../internal/validate.js"
 import * as TokenStore from "../TokenStore.js"
+import type { InvalidArgument } from "../WechatError.js"
 
 /**
  * @since 0.1.0
@@ -51,6 +53,19 @@ const CAS_PEXPIRE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.
 
 const describeError = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
+/** A `redis://` or `rediss://` URL; its password is never shown in the error. */
+const checkUrl = (url: unknown): Effect.Effect<void, InvalidArgument> => {
+  if (typeof url !== "string") return Effect.fail(Validate.invalid("url", "must be a string", "fix-config"))
+  try {
+    const parsed = new URL(url)
+    if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new Error("protocol")
+    if (parsed.hostname === "") throw new Error("host")
+    return Effect.void
+  } catch {
+    return Effect.fail(Validate.invalid("url", "must be redis://[:password@]host[:port][/db] or rediss://…", "fix-config"))
+  }
+}
+
 /** Redis URLs may carry a password: show only host and port. */
 const safeUrl = (url: string) => url.replace(/\/\/[^@/]*@/, "//<redacted>@")
 
@@ -60,11 +75,13 @@ const safeUrl = (url: string) => url.replace(/\/\/[^@/]*@/, "//<redacted>@")
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options = {}): Effect.Effect<TokenStore.Service, never, Scope.Scope> =>
+export const make = (options: Options = {}): Effect.Effect<TokenStore.Service, InvalidArgument, Scope.Scope> =>
   Effect.gen(function*() {
-    const timeout = Duration.decode(options.timeout ?? "2 seconds")
+    if (typeof options !== "object" || options === null) return yield* Validate.invalid("options", "must be an object", "fix-config")
+    const timeout = yield* Validate.duration("timeout", options.timeout ?? "2 seconds", { min: "10 millis", max: "1 minute" })
     const ms = Duration.toMillis(timeout)
     const url = options.url ?? "redis://127.0.0.1:6379"
+    if (options.client === undefined) yield* checkUrl(url)
     const client = options.client ?? (yield* Effect.acquireRelease(
       Effect.sync(() =>
         new Redis(url, {
@@ -121,5 +138,5 @@ export const make = (options: Options = {}): Effect.Effect<TokenStore.Service, n
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<TokenStore.TokenStore> =>
+export const layer = (options: Options = {}): Layer.Layer<TokenStore.TokenStore, InvalidArgument> =>
   Layer.scoped(TokenStore.TokenStore, make(options))

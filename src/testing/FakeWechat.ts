@@ -249,7 +249,7 @@ export class ServerAddress extends Context.Tag("effect-wechat/testing/FakeWechat
  * @category constructors
  */
 export const testApp = {
-  appId: "wxfaketest00000001",
+  appId: "wx0000000000000015",
   appSecret: "fake-test-secret-00000000000000001",
   authorizedDomains: ["example.com", "127.0.0.1"],
   openPlatform: true,

@@ -11,7 +11,7 @@
  *
  * const TestLive = Layer.mergeAll(
  *   Replay.layer("test/cassettes/login.json"),
- *   WechatConfig.layer({ appId: "wx123", appSecret: "secret" })
+ *   WechatConfig.layer({ appId: "wx0000000000000123", appSecret: "secret" })
  * )
  * Effect.runPromise(Sns.exchangeCode("CODE").pipe(Effect.provide(TestLive)))
  * ```

@@ -10,7 +10,7 @@ import { Console, Effect, Fiber } from "effect"
 import { FakeWechat } from "./FakeWechat.js"
 
 const DEMO_APP = {
-  appId: "wxfake0000demo0001",
+  appId: "wx00000000000de001",
   appSecret: "fake-demo-secret-0123456789abcdef",
   authorizedDomains: ["127.0.0.1", "localhost"],
   openPlatform: true,

@@ -95,7 +95,7 @@ describe("examples/login in chromium", () => {
     expect(page.url()).not.toContain("code=")
     expect(await page.textContent("#nickname")).toBe("Alice 🐱")
     const openid = await page.textContent("#openid")
-    expect(openid).toBe(await Effect.runPromise(fakeControl().openid({ appId: "wxfakedemologin001", userId: "alice" })))
+    expect(openid).toBe(await Effect.runPromise(fakeControl().openid({ appId: "wx00000000000de0a1", userId: "alice" })))
     // the avatar, served by the demo, loaded
     await page.waitForFunction(() => {
       const img = document.querySelector<HTMLImageElement>("#avatar")
@@ -202,7 +202,7 @@ describe("examples/login /jssdk-config", () => {
     const second = await get(encodeURIComponent("http://127.0.0.1/x?y=1#top"))
     for (const { status, body } of [first, second]) {
       expect(status).toBe(200)
-      expect(body.appId).toBe("wxfakedemologin001")
+      expect(body.appId).toBe("wx00000000000de0a1")
       expect(body.signature).toMatch(/^[0-9a-f]{40}$/)
       expect(body.nonceStr).toMatch(/^[A-Za-z0-9]+$/)
       expect(typeof body.timestamp).toBe("number")

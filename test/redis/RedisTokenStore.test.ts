@@ -8,7 +8,7 @@ import { FakeWechat } from "../../src/testing/index.js"
 
 const url = inject("redisUrl")
 const redis = () => RedisTokenStore.layer({ url })
-const ns = () => `t${randomBytes(6).toString("hex")}`
+const ns = () => `wx${randomBytes(8).toString("hex")}`
 
 /** A provider as another process would have it: its own Redis client, alive for the test's scope. */
 const processProvider = (config: Layer.Layer<WechatConfig.WechatConfig, unknown>) =>

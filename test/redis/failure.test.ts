@@ -16,7 +16,7 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-const APP = { appId: "wxfailure", appSecret: "failure-secret-1" }
+const APP = { appId: "wx0000000000000016", appSecret: "failure-secret-1" }
 
 describe("Redis failures", () => {
   it("stopped mid-run → TokenStoreError within the timeout; recovers when Redis is back", async () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
 import { FakeWechat } from "../../src/testing/index.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
-const APP = { appId: "wxmultiproc", appSecret: "multi-process-secret" }
+const APP = { appId: "wx0000000000000013", appSecret: "multi-process-secret" }
 
 const runWorker = (env: Record<string, unknown>) =>
   new Promise<{ ok: boolean; result?: any; error?: string }>((resolve, reject) => {

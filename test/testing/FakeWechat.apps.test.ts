@@ -3,11 +3,11 @@ import { Effect, Layer, Option, TestClock } from "effect"
 import { MiniProgram, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 
-const OA = { appId: "wxoa", appSecret: "oa-secret-0001", kind: "official-account", authorizedDomains: ["example.com"], openPlatform: true } as const
-const WEBSITE = { appId: "wxweb", appSecret: "web-secret-0002", kind: "website", authorizedDomains: ["example.com"] } as const
-const MINI = { appId: "wxmini", appSecret: "mini-secret-0003", kind: "mini-program" } as const
-const UNVERIFIED = { appId: "wxunverified", appSecret: "unv-secret-0004", kind: "official-account", verified: false, authorizedDomains: ["example.com"] } as const
-const BASE_ONLY = { appId: "wxbaseonly", appSecret: "base-secret-0005", kind: "official-account", permissions: ["snsapi_base"], authorizedDomains: ["example.com"] } as const
+const OA = { appId: "wx000000000000000a", appSecret: "oa-secret-0001", kind: "official-account", authorizedDomains: ["example.com"], openPlatform: true } as const
+const WEBSITE = { appId: "wx0000000000000008", appSecret: "web-secret-0002", kind: "website", authorizedDomains: ["example.com"] } as const
+const MINI = { appId: "wx000000000000000b", appSecret: "mini-secret-0003", kind: "mini-program" } as const
+const UNVERIFIED = { appId: "wx0000000000000010", appSecret: "unv-secret-0004", kind: "official-account", verified: false, authorizedDomains: ["example.com"] } as const
+const BASE_ONLY = { appId: "wx0000000000000018", appSecret: "base-secret-0005", kind: "official-account", permissions: ["snsapi_base"], authorizedDomains: ["example.com"] } as const
 
 /** The fake with one app of each kind, and the client configured for `app`. */
 const fakeFor = (app: { appId: string; appSecret: string }, options: FakeWechat.Options = {}) =>
@@ -104,15 +104,15 @@ describe("FakeWechat: app kinds, verification and permissions", () => {
   it.effect("seeding stays one line: an app without a kind answers as every kind", () =>
     Effect.gen(function*() {
       const fake = yield* FakeWechat
-      const app = yield* fake.addApp({ appId: "wxplain", appSecret: "plain-secret", authorizedDomains: ["example.com"] })
+      const app = yield* fake.addApp({ appId: "wx0000000000000003", appSecret: "plain-secret", authorizedDomains: ["example.com"] })
       expect([app.kinds, app.verified, app.permissions]).toEqual([
         ["official-account", "website", "mini-program"],
         true,
         ["snsapi_base", "snsapi_userinfo", "snsapi_login"]
       ])
-      yield* fake.authorize({ appId: "wxplain", userId: "u1", scope: "snsapi_userinfo" })
-      yield* fake.authorize({ appId: "wxplain", userId: "u1", scope: "snsapi_login" })
-      yield* fake.miniProgramLogin({ appId: "wxplain", userId: "u1" })
+      yield* fake.authorize({ appId: "wx0000000000000003", userId: "u1", scope: "snsapi_userinfo" })
+      yield* fake.authorize({ appId: "wx0000000000000003", userId: "u1", scope: "snsapi_login" })
+      yield* fake.miniProgramLogin({ appId: "wx0000000000000003", userId: "u1" })
       const bad = yield* Effect.flip(fake.addApp({ appId: "x", appSecret: "y", kind: "game" as never }))
       expect(bad.reason).toContain("kind must be")
     }).pipe(Effect.provide(fakeFor(OA))))

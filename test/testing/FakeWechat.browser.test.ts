@@ -34,8 +34,8 @@ let browser: Browser | undefined
 let desktop: BrowserContext
 let phone: BrowserContext
 
-const SITE = { appId: "wxsite", appSecret: "site-secret-0001", kind: "website", name: "Site" } as const
-const OA = { appId: "wxoa", appSecret: "oa-secret-0002", kind: "official-account", name: "OA", duplicateCallbacks: true } as const
+const SITE = { appId: "wx0000000000000005", appSecret: "site-secret-0001", kind: "website", name: "Site" } as const
+const OA = { appId: "wx000000000000000a", appSecret: "oa-secret-0002", kind: "official-account", name: "OA", duplicateCallbacks: true } as const
 
 /** The app: `/start` sets its session cookie, `/cb` records the callback and says which hit it was. */
 const startApp = () =>

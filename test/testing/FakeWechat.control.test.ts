@@ -64,24 +64,24 @@ describe("HTTP control API", () => {
       Effect.gen(function*() {
         const fake = yield* FakeWechat
         const post = <T = Record<string, unknown>>(path: string, body: unknown) => request<T>(`${url}/__fake/${path}`, "POST", body)
-        const app = yield* post("apps", { appId: "wxhttp", appSecret: "http-secret", kind: ["official-account", "mini-program"], authorizedDomains: ["a.example.com"], duplicateCallbacks: true })
-        expect(app.json).toMatchObject({ appId: "wxhttp", kinds: ["official-account", "mini-program"], duplicateCallbacks: true })
+        const app = yield* post("apps", { appId: "wx0000000000000002", appSecret: "http-secret", kind: ["official-account", "mini-program"], authorizedDomains: ["a.example.com"], duplicateCallbacks: true })
+        expect(app.json).toMatchObject({ appId: "wx0000000000000002", kinds: ["official-account", "mini-program"], duplicateCallbacks: true })
         expect(app.json.appSecret).toBeUndefined()
-        expect((yield* post("apps", { appId: "wxbad", appSecret: "s", kind: "official-account", ipWhitelist: ["1.2.3.*"] })).status).toBe(400)
-        expect((yield* post<{ error: string }>("apps", { appId: "wxbad", appSecret: 7 })).json.error).toContain("appSecret")
+        expect((yield* post("apps", { appId: "wx000000000000000e", appSecret: "s", kind: "official-account", ipWhitelist: ["1.2.3.*"] })).status).toBe(400)
+        expect((yield* post<{ error: string }>("apps", { appId: "wx000000000000000e", appSecret: 7 })).json.error).toContain("appSecret")
         const user = (yield* post<{ id: string }>("users", { nickname: "h", snapshot: false })).json
-        const { code } = (yield* post<{ code: string }>("authorize", { appId: "wxhttp", userId: user.id, scope: "snsapi_base" })).json
+        const { code } = (yield* post<{ code: string }>("authorize", { appId: "wx0000000000000002", userId: user.id, scope: "snsapi_base" })).json
         expect(code).toMatch(/^[0-9a-f]{32}$/)
-        expect((yield* post("jscode", { appId: "wxhttp", userId: user.id })).json.code).toMatch(/^[0-9a-f]{32}$/)
-        expect((yield* request<{ openid: string }>(`${url}/__fake/openid?appId=wxhttp&userId=${user.id}`, "GET")).json.openid).toBe(yield* fake.openid({ appId: "wxhttp", userId: user.id }))
-        const link = `${url}/connect/oauth2/authorize?appid=wxhttp&redirect_uri=${encodeURIComponent("https://a.example.com/cb")}&response_type=code&scope=snsapi_base&state=x#wechat_redirect`
+        expect((yield* post("jscode", { appId: "wx0000000000000002", userId: user.id })).json.code).toMatch(/^[0-9a-f]{32}$/)
+        expect((yield* request<{ openid: string }>(`${url}/__fake/openid?appId=wx0000000000000002&userId=${user.id}`, "GET")).json.openid).toBe(yield* fake.openid({ appId: "wx0000000000000002", userId: user.id }))
+        const link = `${url}/connect/oauth2/authorize?appid=wx0000000000000002&redirect_uri=${encodeURIComponent("https://a.example.com/cb")}&response_type=code&scope=snsapi_base&state=x#wechat_redirect`
         const consent = (yield* post<{ location: string; code: string }>("consent", { url: link, userId: user.id, decision: "allow" })).json
         expect(consent).toMatchObject({ deliveries: 2, code: expect.stringMatching(/^[0-9a-f]{32}$/) })
         expect(consent.location).toBe(`https://a.example.com/cb?code=${consent.code}&state=x`)
         expect((yield* post("consent", { url: link, decision: "deny" })).json).toEqual({ location: "https://a.example.com/cb?state=x", deliveries: 1 })
-        expect((yield* post<{ error: string }>("consent", { url: link.replace("appid=wxhttp&", ""), decision: "deny" })).json.error).toContain("appid不能为空，错误码：10012")
+        expect((yield* post<{ error: string }>("consent", { url: link.replace("appid=wx0000000000000002&", ""), decision: "deny" })).json.error).toContain("appid不能为空，错误码：10012")
         expect((yield* post<{ error: string }>("qr-logins/answer", { uuid: "none", decision: "deny" })).json.error).toContain("unknown")
-        expect((yield* post("revoke", { appId: "wxhttp", userId: user.id })).json).toEqual({ ok: true })
+        expect((yield* post("revoke", { appId: "wx0000000000000002", userId: user.id })).json).toEqual({ ok: true })
         expect((yield* post("faults", { endpoint: "cgi-bin/token", fault: "status", status: 503, times: 2 })).json).toEqual({ ok: true })
         expect((yield* post("faults", { endpoint: "cgi-bin/token", fault: "explode" })).status).toBe(400)
         expect((yield* fake.state).faults).toEqual([{ endpoint: "cgi-bin/token", fault: { fault: "status", status: 503, times: 2 }, remaining: 2, probability: undefined }])

@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import { MiniProgram, Sns, WechatConfig } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 
-const MINI = { appId: "wxmini", appSecret: "mini-secret-0001", kind: "mini-program" } as const
+const MINI = { appId: "wx000000000000000b", appSecret: "mini-secret-0001", kind: "mini-program" } as const
 
 describe("FakeWechat.layerTest", () => {
   it.layer(FakeWechat.layerTest())((it) => {

@@ -5,8 +5,8 @@ import { BasicToken, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 import { BOUND } from "./fakeSetup.js"
 
-const WEB = { appId: "wxweb", appSecret: "web-secret-0003", authorizedDomains: ["127.0.0.1:9", "example.com"], name: "Demo Web" }
-const SITE = { appId: "wxsite", appSecret: "site-secret-0004", kind: "website", authorizedDomains: ["127.0.0.1:9"] } as const
+const WEB = { appId: "wx0000000000000008", appSecret: "web-secret-0003", authorizedDomains: ["127.0.0.1:9", "example.com"], name: "Demo Web" }
+const SITE = { appId: "wx0000000000000005", appSecret: "site-secret-0004", kind: "website", authorizedDomains: ["127.0.0.1:9"] } as const
 const USERS = [{ id: "u1", nickname: "小红 <b>&" }, { id: "bell", nickname: "小明\u0007\u001f" }, { id: "snap", nickname: "快照", snapshot: true }]
 
 const withServer = <A, E>(f: (address: FakeWechat.Address) => Effect.Effect<A, E, FakeWechat>) =>
@@ -85,7 +85,7 @@ describe("consent pages", () => {
         const p = base()
         const cases: Array<[Array<[string, string]>, string]> = [
           [set(p, "appid", ""), "appid不能为空，错误码：10012"],
-          [set(p, "appid", "wxunknown"), "appid参数错误"],
+          [set(p, "appid", "wx0000000000000011"), "appid参数错误"],
           [set(p, "appid", SITE.appId), "不支持微信开放平台的Appid，请使用公众号Appid，错误码：10016"],
           [set(p, "redirect_uri", "https://evil.com/cb"), "redirect_uri域名与后台配置不一致，错误码：10003"],
           [set(p, "redirect_uri", "https://sub.example.com/cb"), "redirect_uri域名与后台配置不一致，错误码：10003"],
@@ -202,7 +202,7 @@ describe("consent pages", () => {
         const fake = yield* FakeWechat
         const url = yield* Sns.qrConnectUrl({ redirectUri: "http://127.0.0.1:9/cb", state: "q1" }).pipe(Effect.provide(config(address, SITE)))
         const pc = yield* fetchText(url)
-        expect(pc.text).toContain("微信登录 wxsite")
+        expect(pc.text).toContain("微信登录 wx0000000000000005")
         expect(pc.text).toMatch(/<div id="qr" data-uuid="[0-9a-f]{24}"><svg [^>]*viewBox="0 0 \d+ \d+"/)
         const uuid = /data-uuid="([0-9a-f]+)"/.exec(pc.text)![1]!
         const poll = () => fetchText(`${address.url}/connect/qrconnect/poll?uuid=${uuid}`).pipe(Effect.map((r) => JSON.parse(r.text)))

@@ -138,7 +138,7 @@ describe("FakeWechat: ticket/getticket", () => {
 describe("FakeWechat: app checks and quotas", () => {
   it.effect("wrong appid → 40013, wrong secret → 40125", () =>
     Effect.gen(function*() {
-      const badApp = yield* Effect.flip(BasicToken.fetch().pipe(Effect.provide(fakeFor({ appId: "wxnobody", appSecret: "whatever-secret" }))))
+      const badApp = yield* Effect.flip(BasicToken.fetch().pipe(Effect.provide(fakeFor({ appId: "wx0000000000000012", appSecret: "whatever-secret" }))))
       expect([badApp._tag, errcodeOf(badApp)]).toEqual(["AppMisconfigured", 40013])
       const badSecret = yield* Effect.flip(Sns.exchangeCode("c").pipe(Effect.provide(fakeFor({ appId: BOUND.appId, appSecret: "wrong-secret" }))))
       expect([badSecret._tag, errcodeOf(badSecret)]).toEqual(["AppMisconfigured", 40125])
@@ -181,8 +181,8 @@ describe("FakeWechat: bodies as WeChat sends them", () => {
           Effect.flatMap((r) => Effect.map(r.text, (text) => ({ status: r.status, type: r.headers["content-type"], text })))
         )
       const errors = [
-        yield* get("sns/oauth2/access_token?appid=wxbound&secret=bound-secret-0001&code=nope&grant_type=authorization_code"),
-        yield* get("sns/oauth2/access_token?appid=wxbound&secret=bound-secret-0001&code=nope&grant_type=authorization_code")
+        yield* get("sns/oauth2/access_token?appid=wx0000000000000004&secret=bound-secret-0001&code=nope&grant_type=authorization_code"),
+        yield* get("sns/oauth2/access_token?appid=wx0000000000000004&secret=bound-secret-0001&code=nope&grant_type=authorization_code")
       ]
       for (const e of errors) {
         expect(e.status).toBe(200)
@@ -190,7 +190,7 @@ describe("FakeWechat: bodies as WeChat sends them", () => {
       }
       expect(JSON.parse(errors[0]!.text).errmsg).toMatch(/^invalid code rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/)
       expect(JSON.parse(errors[1]!.text).errmsg).toMatch(/^invalid code, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/)
-      const token = JSON.parse((yield* get("cgi-bin/token?grant_type=client_credential&appid=wxbound&secret=bound-secret-0001")).text)
+      const token = JSON.parse((yield* get("cgi-bin/token?grant_type=client_credential&appid=wx0000000000000004&secret=bound-secret-0001")).text)
       expect(Object.keys(token).sort()).toEqual(["access_token", "expires_in"])
       const ticket = JSON.parse((yield* get(`cgi-bin/ticket/getticket?access_token=${token.access_token}&type=jsapi`)).text)
       expect(Object.keys(ticket).sort()).toEqual(["errcode", "errmsg", "expires_in", "ticket"])
@@ -267,11 +267,11 @@ describe("FakeWechat: control API", () => {
   it.effect("layer seeds apps and users", () =>
     Effect.gen(function*() {
       const fake = yield* FakeWechat
-      const code = yield* fake.authorize({ appId: "wxseed", userId: "u1", scope: "snsapi_userinfo" })
+      const code = yield* fake.authorize({ appId: "wx0000000000000006", userId: "u1", scope: "snsapi_userinfo" })
       const token = yield* Sns.exchangeCode(code)
       expect((yield* Sns.userInfo({ accessToken: token.accessToken, openid: token.openid })).nickname).toBe("seeded")
     }).pipe(Effect.provide(Layer.merge(
-      FakeWechat.layer({ apps: [{ appId: "wxseed", appSecret: "seed-secret" }], users: [{ id: "u1", nickname: "seeded" }] }),
-      WechatConfig.layer({ appId: "wxseed", appSecret: "seed-secret" })
+      FakeWechat.layer({ apps: [{ appId: "wx0000000000000006", appSecret: "seed-secret" }], users: [{ id: "u1", nickname: "seeded" }] }),
+      WechatConfig.layer({ appId: "wx0000000000000006", appSecret: "seed-secret" })
     ))))
 })

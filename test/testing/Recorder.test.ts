@@ -26,7 +26,7 @@ describe("Recorder", () => {
     Effect.gen(function*() {
       const server = yield* liveServer
       const path = join(mkdtempSync(join(tmpdir(), "rec-")), "login.json")
-      const app = Layer.merge(WechatConfig.layer({ appId: "wx1", appSecret: Redacted.make(SECRET), apiBaseUrl: server.url }), TokenStore.layerMemory)
+      const app = Layer.merge(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: Redacted.make(SECRET), apiBaseUrl: server.url }), TokenStore.layerMemory)
 
       const live = yield* Sns.exchangeCode("LIVE-CODE-123456").pipe(
         Effect.provide(Layer.merge(Recorder.layer(path).pipe(Layer.provide(FetchHttpClient.layer)), app))
@@ -45,7 +45,7 @@ describe("Recorder", () => {
       expect(cassette.interactions[0].request).toEqual({
         method: "GET",
         path: "/sns/oauth2/access_token",
-        query: { appid: "wx1", secret: "<redacted>", code: "<redacted>", grant_type: "authorization_code" }
+        query: { appid: "wx0000000000000001", secret: "<redacted>", code: "<redacted>", grant_type: "authorization_code" }
       })
       expect(cassette.interactions[0].response.headers).toEqual({ "content-type": "text/plain" })
       expect(JSON.parse(cassette.interactions[0].response.body)).toMatchObject({ access_token: "<redacted>", refresh_token: "<redacted>", openid: "OPENID" })

@@ -7,7 +7,7 @@ import { BasicToken, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { Replay } from "../../src/testing/index.js"
 import { fixture } from "../helpers.js"
 
-const app = Layer.merge(WechatConfig.layer({ appId: "wx1", appSecret: "app-secret-xyz" }), TokenStore.layerMemory)
+const app = Layer.merge(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "app-secret-xyz" }), TokenStore.layerMemory)
 
 describe("Replay", () => {
   it.effect("answers matching interactions once each, in order", () =>
@@ -36,7 +36,7 @@ describe("Replay", () => {
       if (!Exit.isFailure(exit)) return
       const defect = Cause.squash(exit.cause) as Replay.UnmatchedRequest
       expect(defect._tag).toBe("UnmatchedRequest")
-      expect(defect.message).toContain("GET /sns/oauth2/access_token?appid=wx1&secret=<redacted>&code=<redacted>&grant_type=authorization_code")
+      expect(defect.message).toContain("GET /sns/oauth2/access_token?appid=wx0000000000000001&secret=<redacted>&code=<redacted>&grant_type=authorization_code")
       expect(defect.message).toContain("unused: GET cgi-bin/token")
       expect(defect.message).not.toContain("app-secret-xyz")
       expect(defect.message).not.toContain("CODE-NOT-RECORDED")

@@ -9,7 +9,7 @@ import urllib.parse
 import urllib.request
 
 FAKE = sys.argv[1].rstrip("/")
-APP = {"appId": "wxpython0000000001", "appSecret": "python-secret-0001",
+APP = {"appId": "wx0000000000000009", "appSecret": "python-secret-0001",
        "kind": "official-account", "authorizedDomains": ["app.example.com"]}
 
 
