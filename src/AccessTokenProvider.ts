@@ -55,6 +55,11 @@ export interface Options {
  * @category models
  */
 export interface Service {
+  /**
+   * Whether a store outage falls back to this process's cache (the `stable` source) rather
+   * than failing with `TokenStoreError` (`classic`, which would rotate other processes' tokens).
+   */
+  readonly degradable: boolean
   /** The current token (fetching one if needed). */
   readonly get: Effect.Effect<Redacted.Redacted<string>, WechatError | TokenStore.TokenStoreError>
   /** Forgets `token` (here and in the store) unless another caller already replaced it. */
@@ -116,7 +121,10 @@ export const make = (
       fetch,
       refreshMargin,
       lockTtl,
-      lockWait
+      lockWait,
+      // stable_token's normal mode gives every caller the same token: fetching without the
+      // store is harmless; classic rotates other processes' tokens, so it needs the store
+      degradable: source === "stable"
     })
     const get = Effect.map(credential.get, (t) => t.accessToken)
     const invalidate = (token: Redacted.Redacted<string>) =>
@@ -130,7 +138,7 @@ export const make = (
               Effect.flatMap((fresh) => f(fresh))
             ))
         ))
-    return { get, invalidate, use } satisfies Service
+    return { get, invalidate, use, degradable: source === "stable" } satisfies Service
   })
 
 /**

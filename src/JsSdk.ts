@@ -177,7 +177,9 @@ export const makeTicketProvider = (options: TicketProviderOptions = {}): Effect.
       fetch: provider.use((accessToken) => getTicket({ accessToken, type })).pipe(Effect.provide(context)),
       refreshMargin,
       lockTtl: Duration.seconds(10),
-      lockWait: Duration.seconds(90)
+      lockWait: Duration.seconds(90),
+      // tickets follow their token's rule
+      degradable: provider.degradable
     })
     return {
       get: Effect.map(credential.get, (t) => t.ticket),

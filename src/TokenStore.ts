@@ -42,6 +42,12 @@ export interface Service {
   readonly shared: boolean
   /** The value, or none when absent or expired. */
   readonly get: (key: string) => Effect.Effect<Option.Option<string>, TokenStoreError>
+  /**
+   * The value with its remaining time to live by the store's own clock (Redis: `PTTL`),
+   * so expiry does not depend on the clock of the process that wrote it. Optional: a store
+   * without it is read with `get` and the writer's recorded expiry.
+   */
+  readonly getWithTtl?: ((key: string) => Effect.Effect<Option.Option<Entry>, TokenStoreError>) | undefined
   readonly set: (key: string, value: string, ttl: Duration.DurationInput) => Effect.Effect<void, TokenStoreError>
   /** Deletes the entry only if it still holds `expected`. */
   readonly compareAndDelete: (key: string, expected: string) => Effect.Effect<boolean, TokenStoreError>
@@ -51,6 +57,17 @@ export interface Service {
   readonly releaseLock: (key: string, token: string) => Effect.Effect<boolean, TokenStoreError>
   /** Extends the lock if `token` still holds it. */
   readonly extendLock: (key: string, token: string, ttl: Duration.DurationInput) => Effect.Effect<boolean, TokenStoreError>
+}
+
+/**
+ * A stored value and its remaining time to live.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Entry {
+  readonly value: string
+  readonly ttl: Duration.Duration
 }
 
 /**
@@ -135,6 +152,8 @@ const makeMemoryUnsafe = (options: MemoryOptions = {}): Service => {
   return {
     shared: false,
     get: (k) => Effect.map(now, (t) => Option.map(Option.fromNullable(live(cells, k, t)), (c) => c.value)),
+    getWithTtl: (k) =>
+      Effect.map(now, (t) => Option.map(Option.fromNullable(live(cells, k, t)), (c) => ({ value: c.value, ttl: Duration.millis(c.expiresAt - t) }))),
     set: (k, value, ttl) =>
       Effect.map(now, (t) => {
         write(cells, k, value, t + Duration.toMillis(ttl))

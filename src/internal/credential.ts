@@ -2,6 +2,12 @@
  * A credential (basic token, JS-SDK ticket) cached in process and in the `TokenStore`,
  * refreshed ahead of expiry, one fetch at a time per process (callers share its result,
  * failure included) and, through the store's lock, one between processes.
+ *
+ * Expiry read from a store that knows its entries' remaining life (Redis `PTTL`) is
+ * counted from this process's clock, so processes whose clocks disagree never serve a
+ * dead token. With `degradable`, a store outage falls back to the process-local cache and
+ * in-process single flight (fetching is harmless for that source), logged once when the
+ * store goes and once when it is back.
  * @internal
  */
 import { Clock, type Deferred, Duration, Effect, Option, Schema, type Scope } from "effect"
@@ -12,7 +18,7 @@ import * as Sealed from "./sealed.js"
 
 export interface Cached<A> {
   readonly value: A
-  /** Epoch millis when WeChat stops accepting it. */
+  /** Epoch millis (this process's clock) when WeChat stops accepting it. */
   readonly expiresAt: number
 }
 
@@ -32,6 +38,8 @@ export interface Options<A, I, E> {
   readonly lockTtl: Duration.Duration
   /** How long to wait for another process's refresh before failing. */
   readonly lockWait: Duration.Duration
+  /** Whether fetching without the store is harmless (the stable token and its tickets). */
+  readonly degradable: boolean
 }
 
 export interface Credential<A, E> {
@@ -39,6 +47,9 @@ export interface Credential<A, E> {
   /** Forgets `value` here and in the store, unless it was already replaced. */
   readonly invalidate: (value: A) => Effect.Effect<void, TokenStore.TokenStoreError>
 }
+
+const isStoreError = (e: unknown): e is TokenStore.TokenStoreError =>
+  typeof e === "object" && e !== null && "_tag" in e && e._tag === "TokenStoreError"
 
 export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credential<A, E>, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -49,25 +60,53 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
     const scope = yield* Effect.scope
     const flights = new Map<string, Deferred.Deferred<unknown, unknown>>()
     let local: Cached<A> | undefined
+    let storeDown = false
 
     const refreshAt = (c: Cached<A>) => c.expiresAt - Math.min(marginMs, (options.expiresInOf(c.value) * 1000) / 2)
     const fresh = (c: Cached<A> | undefined, now: number): boolean => c !== undefined && now < refreshAt(c)
 
-    const readStore = entry.get(store, options.keys, key)
+    const down = (error: TokenStore.TokenStoreError) =>
+      storeDown ? Effect.void : Effect.andThen(
+        Effect.sync(() => {
+          storeDown = true
+        }),
+        Effect.logWarning(`effect-wechat: the token store is unavailable; ${key} is cached in this process until it is back`).pipe(
+          Effect.annotateLogs({ error: error.message })
+        )
+      )
+    const up = Effect.suspend(() =>
+      storeDown
+        ? Effect.andThen(
+          Effect.sync(() => {
+            storeDown = false
+          }),
+          Effect.logWarning(`effect-wechat: the token store is back; ${key} is shared through it again`)
+        )
+        : Effect.void
+    )
 
-    const fetchAndStore = Effect.gen(function*() {
-      const value = yield* options.fetch
-      const now = yield* Clock.currentTimeMillis
-      const ttlMs = options.expiresInOf(value) * 1000
-      const cached: Cached<A> = { value, expiresAt: now + ttlMs }
-      yield* entry.set(store, options.keys, key, cached, Duration.millis(ttlMs))
-      return cached
+    // With a store that knows the remaining life, expiry is counted from this clock.
+    const readStore: Effect.Effect<Option.Option<Cached<A>>, TokenStore.TokenStoreError> = store.getWithTtl === undefined
+      ? entry.get(store, options.keys, key)
+      : Effect.flatMap(store.getWithTtl(key), (found) =>
+        Option.isNone(found)
+          ? Effect.succeed(Option.none())
+          : Effect.map(Clock.currentTimeMillis, (now) =>
+            Option.map(entry.open(options.keys, key, found.value.value), (c) => ({ value: c.value, expiresAt: now + Duration.toMillis(found.value.ttl) }))))
+
+    const fetchOnly = Effect.flatMap(options.fetch, (value) =>
+      Effect.map(Clock.currentTimeMillis, (now): Cached<A> => ({ value, expiresAt: now + options.expiresInOf(value) * 1000 })))
+
+    const fetchAndStore = Effect.flatMap(fetchOnly, (cached) => {
+      const write = entry.set(store, options.keys, key, cached, Duration.seconds(options.expiresInOf(cached.value)))
+      return Effect.as(options.degradable ? Effect.catchAll(write, down) : write, cached)
     })
 
     // One try: a fresh stored entry, else the store's lock and a fetch (re-reading first:
     // another process may have just refreshed). None = another process holds the lock.
     const attempt: Effect.Effect<Option.Option<Cached<A>>, E | TokenStore.TokenStoreError> = Effect.gen(function*() {
       const stored = Option.getOrUndefined(yield* readStore)
+      yield* up
       if (stored !== undefined && fresh(stored, yield* Clock.currentTimeMillis)) return Option.some(stored)
       return yield* Lock.holding(
         store,
@@ -80,15 +119,20 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
       )
     })
 
+    // Degraded: the store failed, so fetch here (this process's single flight still holds).
+    const attemptOrLocal: Effect.Effect<Option.Option<Cached<A>>, E | TokenStore.TokenStoreError> = options.degradable
+      ? Effect.catchIf(attempt, isStoreError, (error) => Effect.andThen(down(error), Effect.map(fetchOnly, Option.some)))
+      : attempt
+
     // Every caller in this process shares one refresh, its failure included; across
     // processes, waiters wait for the lock holder's result.
     const refresh = Lock.singleFlight(
       flights,
       key,
-      Lock.untilDone(attempt, { every: "50 millis", patience: options.lockWait, what: key }).pipe(
-        Effect.tap((entry) =>
+      Lock.untilDone(attemptOrLocal, { every: "50 millis", patience: options.lockWait, what: key }).pipe(
+        Effect.tap((cached) =>
           Effect.sync(() => {
-            local = entry
+            local = cached
           })
         )
       ),
@@ -107,16 +151,21 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
       return Effect.map(refresh, (c) => c.value)
     })
 
-    const invalidate = (value: A) =>
+    const forgetInStore = (secret: string) =>
       Effect.gen(function*() {
-        const secret = options.secretOf(value)
-        if (local !== undefined && options.secretOf(local.value) === secret) local = undefined
         const raw = yield* store.get(key)
         if (Option.isNone(raw)) return
         const stored = entry.open(options.keys, key, raw.value)
         if (Option.isNone(stored) || options.secretOf(stored.value.value) === secret) {
           yield* store.compareAndDelete(key, raw.value)
         }
+      })
+
+    const invalidate = (value: A) =>
+      Effect.suspend(() => {
+        const secret = options.secretOf(value)
+        if (local !== undefined && options.secretOf(local.value) === secret) local = undefined
+        return options.degradable ? Effect.catchAll(forgetInStore(secret), down) : forgetInStore(secret)
       })
 
     return { get, invalidate }

@@ -48,8 +48,26 @@ export interface Options {
   readonly redisOptions?: RedisOptions | undefined
 }
 
-const CAS_DELETE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`
-const CAS_PEXPIRE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`
+// Every script checks the key's type first: a key of another type (or without a TTL,
+// which this store never writes) is corrupt. Reads delete it (-1: healed) instead of
+// failing with WRONGTYPE on every call forever; a corrupt lock is taken over (2).
+const IS_OURS = `local t = redis.call("TYPE", KEYS[1])["ok"]`
+const GET_WITH_TTL = `${IS_OURS}
+if t == "none" then return false end
+if t ~= "string" or redis.call("PTTL", KEYS[1]) == -1 then redis.call("DEL", KEYS[1]) return -1 end
+return {redis.call("GET", KEYS[1]), redis.call("PTTL", KEYS[1])}`
+const CAS_DELETE = `${IS_OURS}
+if t == "string" and redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`
+const CAS_PEXPIRE = `${IS_OURS}
+if t == "string" and redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`
+const ACQUIRE = `if redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2], "NX") then return 1 end
+${IS_OURS}
+if t ~= "string" or redis.call("PTTL", KEYS[1]) == -1 then
+  redis.call("DEL", KEYS[1])
+  redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+  return 2
+end
+return 0`
 
 const describeError = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
@@ -112,18 +130,31 @@ export const make = (options: Options = {}): Effect.Effect<TokenStore.Service, I
         })
       )
     const millis = (ttl: Duration.DurationInput) => Math.max(1, Math.ceil(Duration.toMillis(Duration.decode(ttl))))
+    const warned = new Set<string>()
+    const healed = (k: string, what: string) =>
+      warned.has(k) ? Effect.void : Effect.andThen(
+        Effect.sync(() => warned.add(k)),
+        Effect.logWarning(`effect-wechat: Redis key ${k} held ${what}; it was replaced`)
+      )
+    const getWithTtl = (k: string) =>
+      Effect.flatMap(run("get", () => client.eval(GET_WITH_TTL, 1, k)), (reply) => {
+        if (reply === -1) return Effect.as(healed(k, "a value of another type or without a TTL"), Option.none())
+        if (!Array.isArray(reply) || typeof reply[0] !== "string" || typeof reply[1] !== "number") return Effect.succeed(Option.none())
+        return Effect.succeed(Option.some({ value: reply[0], ttl: Duration.millis(Math.max(0, reply[1])) }))
+      })
     const store: TokenStore.Service = {
       shared: true,
-      get: (k) => Effect.map(run("get", () => client.get(k)), Option.fromNullable),
+      get: (k) => Effect.map(getWithTtl(k), Option.map((e) => e.value)),
+      getWithTtl,
       set: (k, value, ttl) => Effect.asVoid(run("set", () => client.set(k, value, "PX", millis(ttl)))),
       compareAndDelete: (k, expected) =>
         Effect.map(run("compareAndDelete", () => client.eval(CAS_DELETE, 1, k, expected)), (n) => n === 1),
       acquireLock: (k, ttl) => {
         const token = TokenStore.lockToken()
-        return Effect.map(
-          run("acquireLock", () => client.set(k, token, "PX", millis(ttl), "NX")),
-          (ok) => (ok === "OK" ? Option.some(token) : Option.none())
-        )
+        return Effect.flatMap(run("acquireLock", () => client.eval(ACQUIRE, 1, k, token, String(millis(ttl)))), (n) =>
+          n === 2
+            ? Effect.as(healed(k, "a lock without a TTL (or of another type)"), Option.some(token))
+            : Effect.succeed(n === 1 ? Option.some(token) : Option.none()))
       },
       releaseLock: (k, token) => Effect.map(run("releaseLock", () => client.eval(CAS_DELETE, 1, k, token)), (n) => n === 1),
       extendLock: (k, token, ttl) =>

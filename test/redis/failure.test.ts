@@ -33,8 +33,8 @@ describe("Redis failures", () => {
     const run = <A, E>(effect: Effect.Effect<A, E, TokenStore.TokenStore | FakeWechat | WechatConfig.WechatConfig | HttpClient.HttpClient>) =>
       Effect.runPromise(Effect.either(Effect.provide(effect, context)))
 
-    // a provider that must go to the store: margin longer than the token's life
-    const fresh = () => run(Effect.scoped(Effect.flatMap(AccessTokenProvider.make({ source: "stable" }), (p) => p.get)))
+    // a fresh classic provider must go to the store (stable ones degrade: see degraded.test.ts)
+    const fresh = () => run(Effect.scoped(Effect.flatMap(AccessTokenProvider.make({ source: "classic" }), (p) => p.get)))
     expect(Either.isRight(await fresh())).toBe(true)
 
     await redis.stop()
