@@ -30,11 +30,12 @@ Every endpoint fails with \`WechatError\`, a union of tagged errors. Each error 
 \`action\` saying what to do next; branch with \`Effect.catchTag\`:
 
 \`\`\`ts
+// free: code: string; session: string
 import { Effect } from "effect"
 import { Sns } from "effect-wechat"
 
-const token = Sns.exchangeCode(code).pipe(
-  Effect.catchTag("CodeAlreadyUsed", () => Effect.fail("duplicate callback")),
+const token = Sns.exchangeCode(code, { binding: session }).pipe(
+  Effect.catchTag("CodeAlreadyUsed", () => Effect.fail("replayed, or redeemed elsewhere")),
   Effect.catchTag("InvalidCode", () => Effect.fail("send the user back to consent"))
 )
 \`\`\`

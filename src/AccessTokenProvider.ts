@@ -24,6 +24,7 @@ import type { HttpClient } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Redacted, type Scope } from "effect"
 import * as BasicToken from "./BasicToken.js"
 import * as Credential from "./internal/credential.js"
+import * as Deployment from "./internal/deployment.js"
 import * as Validate from "./internal/validate.js"
 import { keysOf } from "./internal/keys.js"
 import * as TokenStore from "./TokenStore.js"
@@ -95,6 +96,7 @@ export const make = (
   Effect.gen(function*() {
     const config = yield* WechatConfig
     const store = yield* TokenStore.TokenStore
+    yield* Deployment.warnIfLocal("AccessTokenProvider", store, TokenStore.isProcessDefault(store))
     if (typeof options !== "object" || options === null) return yield* Validate.invalid("options", "must be an object", "fix-config")
     const source = yield* Validate.oneOf("source", options.source ?? "stable", ["stable", "classic"], "fix-config")
     const singleProcess = yield* Validate.optionalBoolean("singleProcess", options.singleProcess, "fix-config")

@@ -22,7 +22,16 @@ import { execute } from "./WechatHttp.js"
 export class BasicAccessToken extends Schema.Class<BasicAccessToken>("effect-wechat/BasicAccessToken")({
   accessToken: wire("access_token", SecretString),
   expiresIn: wire("expires_in", Seconds)
-}) {}
+}) {
+  /**
+   * A plain-JSON form: the remaining life only, never the token.
+   *
+   * @since 0.2.0
+   */
+  toJSON(): { readonly expiresIn: number } {
+    return { expiresIn: this.expiresIn }
+  }
+}
 
 const decodeToken = decoder(BasicAccessToken)
 

@@ -28,7 +28,16 @@ import { execute } from "./WechatHttp.js"
 export class JsSdkTicket extends Schema.Class<JsSdkTicket>("effect-wechat/JsSdkTicket")({
   ticket: SecretString,
   expiresIn: wire("expires_in", Seconds)
-}) {}
+}) {
+  /**
+   * A plain-JSON form: the remaining life only, never the ticket.
+   *
+   * @since 0.2.0
+   */
+  toJSON(): { readonly expiresIn: number } {
+    return { expiresIn: this.expiresIn }
+  }
+}
 
 const decodeTicket = decoder(JsSdkTicket)
 const TICKET_TYPES = ["jsapi", "wx_card"] as const
@@ -80,9 +89,11 @@ const NONCE = /^[A-Za-z0-9]{1,32}$/
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * // free: ticket: Redacted.Redacted<string>
+ * import type { Redacted } from "effect"
  * import { JsSdk } from "effect-wechat"
  *
+ * // the fragment is dropped for you; nonceStr and timestamp default to random and now
  * const config = JsSdk.sign({ ticket, url: "https://example.com/page?x=1#top" })
  * ```
  *

@@ -51,7 +51,16 @@ export class SnsToken extends Schema.Class<SnsToken>("effect-wechat/SnsToken")({
   scope: Schema.optionalWith(ScopeList, { default: () => [] }),
   unionid: OptionalId,
   isSnapshotUser: Schema.optionalWith(SnapshotFlag, { default: () => false }).pipe(Schema.fromKey("is_snapshotuser"))
-}) {}
+}) {
+  /**
+   * A plain-JSON form a handler can return: no token, `unionid` as a string or null.
+   *
+   * @since 0.2.0
+   */
+  toJSON(): { readonly openid: string; readonly expiresIn: number; readonly scope: ReadonlyArray<string>; readonly unionid: string | null; readonly isSnapshotUser: boolean } {
+    return { openid: this.openid, expiresIn: this.expiresIn, scope: this.scope, unionid: Option.getOrNull(this.unionid), isSnapshotUser: this.isSnapshotUser }
+  }
+}
 
 const Sex = Schema.transform(Schema.Union(Schema.Number, Schema.String), Schema.Literal(0, 1, 2), {
   strict: true,
@@ -83,7 +92,36 @@ export class SnsUserInfo extends Schema.Class<SnsUserInfo>("effect-wechat/SnsUse
   headImgUrl: Schema.optionalWith(Schema.String, { default: () => "" }).pipe(Schema.fromKey("headimgurl")),
   privilege: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   unionid: OptionalId
-}) {}
+}) {
+  /**
+   * A plain-JSON form a handler can return: `unionid` as a string or null.
+   *
+   * @since 0.2.0
+   */
+  toJSON(): {
+    readonly openid: string
+    readonly nickname: string
+    readonly sex: 0 | 1 | 2
+    readonly province: string
+    readonly city: string
+    readonly country: string
+    readonly headImgUrl: string
+    readonly privilege: ReadonlyArray<string>
+    readonly unionid: string | null
+  } {
+    return {
+      openid: this.openid,
+      nickname: this.nickname,
+      sex: this.sex,
+      province: this.province,
+      city: this.city,
+      country: this.country,
+      headImgUrl: this.headImgUrl,
+      privilege: this.privilege,
+      unionid: Option.getOrNull(this.unionid)
+    }
+  }
+}
 
 const decodeToken = decoder(SnsToken)
 const decodeUserInfo = decoder(SnsUserInfo)
@@ -221,7 +259,16 @@ export class VerifiedState extends Schema.Class<VerifiedState>("effect-wechat/Ve
   /** Where to send the user after login: a relative path on this site, if one was given. */
   returnTo: Schema.OptionFromUndefinedOr(Schema.String),
   binding: Schema.Redacted(Schema.String)
-}) {}
+}) {
+  /**
+   * A plain-JSON form: no binding (it is the login's session id).
+   *
+   * @since 0.2.0
+   */
+  toJSON(): { readonly nonce: string; readonly expiresAt: string; readonly sessionBound: boolean; readonly returnTo: string | null } {
+    return { nonce: this.nonce, expiresAt: this.expiresAt.toISOString(), sessionBound: this.sessionBound, returnTo: Option.getOrNull(this.returnTo) }
+  }
+}
 
 /**
  * Options of {@link makeState}.

@@ -14,6 +14,7 @@
 import { type FileSystem, KeyValueStore, type Path } from "@effect/platform"
 import { Clock, Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { randomBytes } from "node:crypto"
+import * as Deployment from "./internal/deployment.js"
 import * as FileStore from "./internal/fileStore.js"
 import { InvalidArgument } from "./WechatError.js"
 
@@ -77,8 +78,30 @@ export interface Entry {
  * @category tags
  */
 export class TokenStore extends Context.Reference<TokenStore>()("effect-wechat/TokenStore", {
-  defaultValue: (): Service => makeMemoryUnsafe()
+  defaultValue: (): Service => processDefault()
 }) {}
+
+let defaultStore: Service | undefined
+const processDefault = (): Service => (defaultStore ??= makeMemoryUnsafe())
+
+/**
+ * Whether `store` is the process-wide default (the in-memory store used when no
+ * `TokenStore` layer is provided).
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isProcessDefault = (store: Service): boolean => store === defaultStore
+
+/**
+ * Says that this process is one of many (behind a load balancer, in a cluster): features
+ * that promise cross-process behaviour then log a Warning, once each, when they run on a
+ * process-local store. `WechatClient.layer({ processes: "many" })` includes it.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerManyProcesses: Layer.Layer<never> = Layer.effectDiscard(Deployment.noteManyProcesses)
 
 /**
  * A store key: `effect-wechat:<appId>:<part>[:<part>…]`. Each part is escaped (`%` and

@@ -17,7 +17,8 @@
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * // free: accessToken: Redacted.Redacted<string>; openid: string
+ * import { Effect, type Redacted } from "effect"
  * import { Sns, WechatRetry } from "effect-wechat"
  *
  * // every endpoint in this program retries transient failures

@@ -33,6 +33,11 @@ export * as Sns from "./Sns.js"
 export * as TokenStore from "./TokenStore.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as WechatClient from "./WechatClient.js"
+
+/**
  * @since 0.1.0
  */
 export * as WechatConfig from "./WechatConfig.js"

@@ -141,10 +141,10 @@ describe("secrets never show", () => {
       }))
   }
 
-  it("result types show <redacted> in place of secrets", () => {
+  it("result types show <redacted> in place of secrets, and leave them out of JSON", () => {
     const token = new BasicToken.BasicAccessToken({ accessToken: Redacted.make(S.basicToken), expiresIn: 7200 })
-    expect(String(token)).toContain("<redacted>")
-    expect(JSON.stringify(token)).toContain("<redacted>")
+    expect(inspect(token)).toContain("<redacted>")
+    expect(JSON.stringify(token)).toBe(`{"expiresIn":7200}`)
     expectClean("token", token)
   })
 })

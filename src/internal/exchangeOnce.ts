@@ -19,6 +19,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as TokenStore from "../TokenStore.js"
 import { redact, type Secret, WechatConfig } from "../WechatConfig.js"
 import { CodeAlreadyUsed, WechatError } from "../WechatError.js"
+import * as Deployment from "./deployment.js"
 import { keysOf } from "./keys.js"
 import * as Lock from "./lock.js"
 import * as Sealed from "./sealed.js"
@@ -80,6 +81,7 @@ export const makeExchangeOnce = <A, I>(kind: string, endpoint: string, schema: S
     Effect.gen(function*() {
       const config = yield* WechatConfig
       const store = yield* TokenStore.TokenStore
+      yield* Deployment.warnIfLocal(endpoint === "sns/jscode2session" ? "MiniProgram.code2Session" : "Sns.exchangeCode", store, TokenStore.isProcessDefault(store))
       const keys = keysOf(config)
       const k = TokenStore.key(config.appId, kind, keys.digest(kind, code))
       // a caller without a binding gets one nobody else has: it alone sees its result

@@ -25,6 +25,7 @@
  */
 import { Duration, Effect, Layer, Option, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
+import * as Deployment from "../internal/deployment.js"
 import * as Validate from "../internal/validate.js"
 import * as TokenStore from "../TokenStore.js"
 import type { InvalidArgument } from "../WechatError.js"
@@ -142,6 +143,7 @@ export const make = (options: Options = {}): Effect.Effect<TokenStore.Service, I
         if (!Array.isArray(reply) || typeof reply[0] !== "string" || typeof reply[1] !== "number") return Effect.succeed(Option.none())
         return Effect.succeed(Option.some({ value: reply[0], ttl: Duration.millis(Math.max(0, reply[1])) }))
       })
+    yield* Deployment.noteSharedStore
     const store: TokenStore.Service = {
       shared: true,
       get: (k) => Effect.map(getWithTtl(k), Option.map((e) => e.value)),

@@ -1,0 +1,78 @@
+/**
+ * The WeChat login in an Express app, through WechatLogin's framework-free functions and a
+ * `ManagedRuntime` (the same steps WechatLogin's routes take on an @effect/platform server).
+ *
+ *   npx tsx --conditions=effect-wechat-source examples/express/main.ts
+ */
+import { Effect, type Layer, ManagedRuntime } from "effect"
+import { WechatLogin } from "effect-wechat"
+import type { WechatClient } from "effect-wechat"
+import express from "express"
+import { randomBytes } from "node:crypto"
+
+const cookie = (header: string | undefined, name: string): string | undefined => {
+  for (const part of (header ?? "").split(";")) {
+    const [key, ...value] = part.trim().split("=")
+    if (key === name) return value.join("=")
+  }
+  return undefined
+}
+
+/** An Express app with `/login/wechat`, `/login/wechat/callback`, `/me` and `/logout`. */
+export const makeApp = (options: {
+  readonly publicUrl: string
+  readonly wechat: Layer.Layer<WechatClient.Services, unknown>
+}) => {
+  const runtime = ManagedRuntime.make(options.wechat)
+  const login = { publicUrl: options.publicUrl }
+  const sessions = new Map<string, { readonly openid: string; readonly nickname: string | null }>()
+  const app = express()
+
+  app.get("/login/wechat", async (req, res) => {
+    const result = await runtime.runPromise(Effect.either(WechatLogin.start(login)({
+      cookie: cookie(req.headers.cookie, "wechat_login"),
+      userAgent: req.headers["user-agent"],
+      returnTo: typeof req.query.returnTo === "string" ? req.query.returnTo : undefined
+    })))
+    if (result._tag === "Left") {
+      const answer = WechatLogin.respond(result.left, { accept: req.headers.accept })
+      res.status(answer.status).set(answer.headers).send(answer.body)
+      return
+    }
+    if (result.right.cookie !== undefined) res.setHeader("Set-Cookie", result.right.cookie.header)
+    res.setHeader("Cache-Control", "no-store").redirect(302, result.right.location)
+  })
+
+  app.get("/login/wechat/callback", async (req, res) => {
+    const query = new URL(req.originalUrl, "http://request.invalid").searchParams
+    const result = await runtime.runPromise(Effect.either(WechatLogin.complete(login)({ query, cookie: cookie(req.headers.cookie, "wechat_login") })))
+    res.setHeader("Cache-Control", "no-store").setHeader("Referrer-Policy", "no-referrer")
+    if (result._tag === "Left" || result.right._tag === "Cancelled") {
+      const answer = WechatLogin.respond(result._tag === "Left" ? result.left : { _tag: "Cancelled" }, { accept: req.headers.accept, startUrl: "/login/wechat" })
+      res.status(answer.status).set(answer.headers).send(answer.body)
+      return
+    }
+    const { login: found } = result.right
+    if (found.isSnapshotUser) {
+      res.status(403).send("Open this page in WeChat to sign in.")
+      return
+    }
+    const id = randomBytes(24).toString("base64url")
+    sessions.set(id, { openid: found.openid, nickname: found.profile._tag === "Some" ? found.profile.value.nickname : null })
+    res.setHeader("Set-Cookie", `sid=${id}; Path=/; HttpOnly; SameSite=Lax${options.publicUrl.startsWith("https:") ? "; Secure" : ""}`)
+    res.redirect(303, found.returnTo === "/" ? "/me" : found.returnTo)
+  })
+
+  app.get("/me", (req, res) => {
+    const user = sessions.get(cookie(req.headers.cookie, "sid") ?? "")
+    if (user === undefined) res.status(401).json({ error: "not signed in" })
+    else res.json(user)
+  })
+
+  app.post("/logout", (req, res) => {
+    sessions.delete(cookie(req.headers.cookie, "sid") ?? "")
+    res.setHeader("Set-Cookie", "sid=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax").redirect(303, "/")
+  })
+
+  return { app, dispose: () => runtime.dispose() }
+}
