@@ -6,19 +6,25 @@
  *
  * Every command is bounded by `timeout` and fails with `TokenStoreError` while Redis is
  * unreachable (no queueing, no hang); the client reconnects in the background, so calls
- * recover when Redis is back.
+ * recover when Redis is back. Meanwhile the stable token degrades to the process's cache
+ * and code exchanges go on without the cross-process dedupe. Expiry is read with `PTTL`;
+ * a key of ours holding something else, or a lock without a TTL, is replaced.
  *
  * Needs the `ioredis` package (an optional peer dependency).
  *
+ * Give the store to everything (not with `Layer.provide` to one layer, which hides it from
+ * the code exchanges): `WechatClient.layer(app, { store })`, or `Layer.provideMerge`.
+ *
  * @example
  * ```ts
- * import { Layer } from "effect"
- * import { AccessTokenProvider } from "effect-wechat"
+ * import { WechatClient } from "effect-wechat"
  * import { RedisTokenStore } from "effect-wechat/redis"
  *
- * const Tokens = AccessTokenProvider.layer({ source: "classic" }).pipe(
- *   Layer.provide(RedisTokenStore.layer({ url: "redis://127.0.0.1:6379" }))
- * )
+ * const WechatLive = WechatClient.layerConfig({
+ *   store: RedisTokenStore.layer({ url: "redis://127.0.0.1:6379" }),
+ *   tokens: { source: "classic" },
+ *   processes: "many"
+ * })
  * ```
  *
  * @since 0.1.0
