@@ -97,6 +97,7 @@ const HOSTILE_EXPECTED: Record<HostileMode, (path: string, client: string) => st
   "status-502": () => transport("status"),
   "status-503": () => transport("status"),
   "status-429": () => transport("status"),
+  "status-502-huge": () => transport("status"),
   "redirect-301": () => transport("redirect"),
   "redirect-302": () => transport("redirect"),
   "redirect-303": () => transport("redirect"),

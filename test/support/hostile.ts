@@ -29,6 +29,8 @@ export interface HostileServer {
   /** Request paths, including the mode segment. */
   readonly hits: Array<string>
   readonly sent: Array<Sent>
+  /** Connections open now (a client that dropped an answer unread may keep one open). */
+  readonly openConnections: () => number
 }
 
 const MiB = 1024 * 1024
@@ -127,6 +129,7 @@ export const HOSTILE_MODES = {
   "status-502": "HTTP 502 with an HTML body",
   "status-503": "HTTP 503 with an HTML body",
   "status-429": "HTTP 429 with an HTML body",
+  "status-502-huge": "HTTP 502 with content-length 200 MiB, streamed (a proxy's endless error page)",
   "redirect-301": "301 to another loopback origin",
   "redirect-302": "302 to another loopback origin",
   "redirect-303": "303 to another loopback origin",
@@ -182,6 +185,7 @@ export const hostileServer = (options: { readonly redirectTo?: string } = {}) =>
           url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
           hits,
           sent,
+          openConnections: () => sockets.size,
           close: () =>
             new Promise<void>((resolve) => {
               for (const s of sockets) s.destroy()
@@ -202,6 +206,10 @@ const text = (res: ServerResponse, record: Sent, status: number, body: string, t
 }
 
 const answer = async (mode: string, req: IncomingMessage, res: ServerResponse, record: Sent, redirectTo: string | undefined) => {
+  if (mode === "status-502-huge") {
+    res.writeHead(502, { "content-type": "text/html", "content-length": String(200 * MiB) })
+    return pump(res, record, X_CHUNK, (200 * MiB) / CHUNK)
+  }
   const status = STATUS.exec(mode)
   if (status !== null) return text(res, record, Number(status[1]), `<html><body>${status[1]} from a proxy</body></html>`, "text/html")
   const redirect = REDIRECT.exec(mode)
