@@ -13,7 +13,8 @@
  * interruption, an untyped failure, a call still running 30 s after it started (a hang), an
  * unhandled rejection or an uncaught exception. A violation is a security invariant broken
  * under faults: a replayed callback (another binding) that got a token after the code was
- * redeemed, or two duplicate callbacks of one binding that got different tokens.
+ * redeemed, or two duplicate callbacks (or mini-program logins) of one binding that got
+ * different tokens (session keys).
  */
 import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
@@ -239,10 +240,16 @@ const main = async () => {
       const user = pick(users)
       const jsCode = yield* Effect.orDie(fake.miniProgramLogin({ appId: APP.appId, userId: user.id }))
       const binding = `soak-mp-${++sessions}`
-      yield* Effect.all([
+      const [first, twin] = yield* Effect.all([
         call("MiniProgram.code2Session", MiniProgram.code2Session(jsCode, { binding })),
-        Math.random() < 0.2 ? call("MiniProgram.code2Session (duplicate)", MiniProgram.code2Session(jsCode, { binding })) : Effect.void
+        Math.random() < 0.2
+          ? call("MiniProgram.code2Session (duplicate)", MiniProgram.code2Session(jsCode, { binding }))
+          : Effect.succeed(Option.none())
       ], { concurrency: 2 })
+      if (Option.isSome(first) && Option.isSome(twin) && Redacted.value(first.value.sessionKey) !== Redacted.value(twin.value.sessionKey)) {
+        stats.violations++
+        sample("two duplicate mini-program logins of one binding got different session keys")
+      }
     })
 
     const operations: ReadonlyArray<readonly [number, Effect.Effect<unknown>]> = [

@@ -18,7 +18,7 @@ import { createGzip } from "node:zlib"
 /** What a hostile answer got out before it ended or the client went away. */
 export interface Sent {
   readonly mode: string
-  /** Body bytes written to the socket (before compression, for none is applied here). */
+  /** Body bytes handed to the socket (for the gzip bomb, the compressed bytes). */
   bytes: number
   /** The answer was written to its end (false: the client hung up first, or it never ends). */
   finished: boolean
