@@ -108,11 +108,13 @@ export const sign: (params: {
 }) => Effect.Effect<Signature, InvalidArgument, WechatConfig> = Effect.fn("JsSdk.sign")(function*(params) {
   const config = yield* WechatConfig
   const ticket = yield* Validate.token("ticket", params.ticket)
-  if (typeof params.url !== "string" || params.url.length > MAX_PAGE_URL || /[\u0000-\u0020\u007f]/.test(params.url)) {
-    return yield* new InvalidArgument({ argument: "url", reason: `must be the page's URL: at most ${MAX_PAGE_URL} characters, no spaces or control characters`, action: "stop" })
-  }
+  if (typeof params.url !== "string") return yield* new InvalidArgument({ argument: "url", reason: "must be a string", action: "stop" })
+  // the fragment is not signed, whatever it holds
   const hash = params.url.indexOf("#")
   const url = hash === -1 ? params.url : params.url.slice(0, hash)
+  if (url.length > MAX_PAGE_URL || /[\u0000-\u0020\u007f]/.test(url)) {
+    return yield* new InvalidArgument({ argument: "url", reason: `must be the page's URL: at most ${MAX_PAGE_URL} characters, no spaces or control characters`, action: "stop" })
+  }
   if (!/^https?:\/\/[^/?#\s]+/i.test(url)) {
     return yield* new InvalidArgument({ argument: "url", reason: "must be the page's absolute http(s) URL", action: "stop" })
   }

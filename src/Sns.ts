@@ -149,6 +149,11 @@ const checkRedirectUri = (redirectUri: unknown): Effect.Effect<string, InvalidAr
   // WeChat appends ?code=…&state=… and matches the domain: a fragment would swallow them
   if (url.hash !== "" || redirectUri.includes("#")) return Effect.fail(invalid("redirectUri", "must not have a #fragment"))
   if (url.username !== "" || url.password !== "") return Effect.fail(invalid("redirectUri", "must not carry a user name or password"))
+  try {
+    encodeURIComponent(redirectUri) // a lone surrogate cannot be sent
+  } catch {
+    return Effect.fail(invalid("redirectUri", "must be well-formed Unicode"))
+  }
   return Effect.succeed(redirectUri)
 }
 

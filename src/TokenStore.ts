@@ -156,16 +156,14 @@ const makeMemoryUnsafe = (options: MemoryOptions = {}): Service => {
     return cell
   }
   const sweep = (now: number) => {
-    if (now < nextSweep && cells.size <= maxEntries) return
-    nextSweep = now + SWEEP_EVERY_MS
-    for (const map of [cells, locks]) {
-      for (const [k, cell] of map) if (cell.expiresAt <= now) map.delete(k)
+    if (now >= nextSweep) {
+      nextSweep = now + SWEEP_EVERY_MS
+      for (const map of [cells, locks]) {
+        for (const [k, cell] of map) if (cell.expiresAt <= now) map.delete(k)
+      }
     }
-    // Map order is write order: drop the oldest writes past the bound
-    for (const k of cells.keys()) {
-      if (cells.size <= maxEntries) break
-      cells.delete(k)
-    }
+    // Map order is write order: past the bound, drop the oldest writes (no scan)
+    while (cells.size > maxEntries) cells.delete(cells.keys().next().value!)
   }
   const write = (map: Map<string, Cell>, k: string, value: string, expiresAt: number) => {
     map.delete(k) // re-inserted last: the newest write

@@ -195,7 +195,7 @@ export const make = (options: Options): Effect.Effect<Service, InvalidArgument> 
       min: "1 second",
       max: "5 minutes"
     })
-    const maxResponseBytes = yield* Validate.integer("maxResponseBytes", options.maxResponseBytes ?? defaults.maxResponseBytes, 1024, 64 * 1024 * 1024)
+    const maxResponseBytes = yield* Validate.integer("maxResponseBytes", options.maxResponseBytes ?? defaults.maxResponseBytes, 1, 1024 * 1024 * 1024)
     return {
       appId: options.appId,
       appSecret,

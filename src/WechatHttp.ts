@@ -154,7 +154,7 @@ const attempt = (
     Effect.flatMap((response): Effect.Effect<string, HttpClientError | WechatTransportError> => {
       if (response.status >= 300 && response.status < 400) {
         // never followed: WeChat does not redirect its API, and a redirect target's answer is not WeChat's
-        return Effect.fail(
+        return Effect.andThen(Body.discard(response), Effect.fail(
           new WechatTransportError({
             endpoint: request.endpoint,
             reason: "redirect",
@@ -163,11 +163,11 @@ const attempt = (
             detail: `HTTP ${response.status} redirect${locationOrigin(response.headers["location"])}, not followed`,
             action: "stop"
           })
-        )
+        ))
       }
       if (response.status < 200 || response.status >= 300) {
         const retryable = response.status >= 500 || response.status === 429
-        return Effect.fail(
+        return Effect.andThen(Body.discard(response), Effect.fail(
           new WechatTransportError({
             endpoint: request.endpoint,
             reason: "status",
@@ -176,7 +176,7 @@ const attempt = (
             detail: `HTTP ${response.status}`,
             action: retryable ? afterSending(request.endpoint, true) : "stop"
           })
-        )
+        ))
       }
       return Body.readText(response, config.maxResponseBytes, () =>
         new WechatTransportError({

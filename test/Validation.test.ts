@@ -52,6 +52,7 @@ describe("options are checked when a layer is built", () => {
         [{ duplicateWindow: bad("abc") }, "duplicateWindow"],
         [{ duplicateWindow: "10 minutes" }, "duplicateWindow"],
         [{ maxResponseBytes: 0 }, "maxResponseBytes"],
+        [{ maxResponseBytes: 2 ** 31 }, "maxResponseBytes"],
         [{ maxResponseBytes: 1.5 }, "maxResponseBytes"],
         [{ stateKeys: [SECRET_TEXT.slice(0, 10)] }, "stateKeys"],
         [{ storeKey: "short" }, "storeKey"]

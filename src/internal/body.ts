@@ -13,6 +13,14 @@ const utf8 = new TextDecoder("utf-8")
 const identity = (encoding: string | undefined) => encoding === undefined || encoding === "" || encoding.toLowerCase() === "identity"
 
 /**
+ * Lets go of a body the library will not read (a refused status, an announced size past
+ * the bound): taking its first chunk and ending the stream aborts the request, so a
+ * hostile upstream cannot hold one connection per call with its body queued in it.
+ */
+export const discard = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<void> =>
+  Effect.ignore(Stream.runHead(response.stream))
+
+/**
  * The body as text, or `tooLarge` once more than `max` bytes arrived (or were announced
  * by an uncompressed `content-length`).
  */
@@ -25,7 +33,7 @@ export const readText = <E>(
   const plain = identity(response.headers["content-encoding"])
   if (plain && Number.isFinite(announced)) {
     // the client holds the body to its announced length: read it in one go
-    return announced > max ? Effect.fail(tooLarge()) : response.text
+    return announced > max ? Effect.andThen(discard(response), Effect.fail(tooLarge())) : response.text
   }
   return Effect.suspend(() => {
     const chunks: Array<Uint8Array> = []

@@ -154,12 +154,14 @@ const outcomeOf = (exit: Exit.Exit<unknown, unknown>): { outcome: string; typed:
   return { outcome: error._tag === "WechatTransportError" ? transport(error.reason) : error._tag, typed: true, defect: false }
 }
 
-const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
+/** Times the call alone: the layer (client, config, store) is built before the clock starts. */
+const timed = <A, E, R, LE>(effect: Effect.Effect<A, E, R>, layer: Layer.Layer<R, LE>) =>
+  Effect.scoped(Effect.gen(function*() {
+    const context = yield* Effect.orDie(Layer.build(layer))
     const started = performance.now()
-    const exit = yield* Effect.exit(effect)
+    const exit = yield* Effect.exit(Effect.provide(effect, context))
     return { exit, elapsedMs: performance.now() - started }
-  })
+  }))
 
 /** A fresh fake (and server) per cell, so injected faults never leak into another cell. */
 const fakeCell = (
@@ -200,7 +202,7 @@ const fakeCell = (
       TokenStore.layerMemory
     )
     const call = endpoint.call(inputs)
-    const { exit, elapsedMs } = yield* timed(call.pipe(Effect.provide(layer)))
+    const { exit, elapsedMs } = yield* timed(call, layer)
     return {
       client: clientName,
       source: "fake",
@@ -225,7 +227,7 @@ const hostileCell = (
       WechatConfig.layer({ ...APP, apiBaseUrl: `${serverUrl}/${mode}`, timeout: `${TIMEOUT_MS} millis` }),
       TokenStore.layerMemory
     )
-    const { exit, elapsedMs } = yield* timed(endpoint.call(HOSTILE_INPUTS).pipe(Effect.provide(layer)))
+    const { exit, elapsedMs } = yield* timed(endpoint.call(HOSTILE_INPUTS), layer)
     return {
       client: clientName,
       source: "hostile",
