@@ -40,6 +40,7 @@ import * as WechatConfig from "../WechatConfig.js"
 import { webResponse } from "./Cassette.js"
 import type { ConsentResult } from "./fake/consent.js"
 import type { CodeKind, Emulator } from "./fake/emulator.js"
+import type { OpenDataKind } from "./fake/miniprogram.js"
 import {
   type AppInput,
   type AppKind,
@@ -78,6 +79,8 @@ export type {
   FaultSchedule,
   /** @since 0.2.0 @category models */
   Lifetimes,
+  /** @since 0.2.0 @category models */
+  OpenDataKind,
   /** @since 0.1.0 */
   Options,
   /** @since 0.2.0 @category models */
@@ -168,6 +171,25 @@ export interface Service {
   readonly miniProgramLogin: (params: { readonly appId: string; readonly userId: string }) => Effect.Effect<string, FakeWechatError>
   /** The user's openid in an app. */
   readonly openid: (params: { readonly appId: string; readonly userId: string }) => Effect.Effect<string, FakeWechatError>
+  /**
+   * What `<button open-type="getPhoneNumber">` hands a mini program when the user shares
+   * their number: a code for `wxa/business/getuserphonenumber` (single-use, 5 minutes).
+   * @since 0.2.0
+   */
+  readonly phoneCode: (params: { readonly appId: string; readonly userId: string }) => Effect.Effect<string, FakeWechatError>
+  /**
+   * Open data as a mini program receives it (`wx.getUserInfo`, the legacy phone button,
+   * `wx.getWeRunData`, `wx.getShareInfo`, or any JSON object): encrypted with the user's
+   * current session_key (so after a `miniProgramLogin`), a watermark appended unless
+   * `watermark: false` or the object brings its own.
+   * @since 0.2.0
+   */
+  readonly encryptedData: (params: {
+    readonly appId: string
+    readonly userId: string
+    readonly data: OpenDataKind | Readonly<Record<string, unknown>>
+    readonly watermark?: boolean | undefined
+  }) => Effect.Effect<{ readonly encryptedData: string; readonly iv: string }, FakeWechatError>
   /**
    * A user's decision on a consent link (as `Sns.authorizeUrl` / `Sns.qrConnectUrl` build
    * it), without a browser: the link is checked as the page checks it, then the result is
@@ -319,6 +341,7 @@ export declare namespace FakeWechat {
     Fault,
     FaultSchedule,
     Lifetimes,
+    OpenDataKind,
     Options,
     Quotas,
     ServeOptions,
