@@ -9,21 +9,7 @@ import { Either } from "effect"
 import { createDecipheriv, createHmac } from "node:crypto"
 
 /** Why open data could not be read (the `reason` of `MiniProgram.DecryptError`). */
-export type Reason =
-  | "bad-base64"
-  | "bad-key"
-  | "bad-iv"
-  | "bad-length"
-  | "bad-padding"
-  | "not-json"
-  | "watermark-missing"
-  | "watermark-mismatch"
-  | "watermark-expired"
-  | "schema"
-  | "no-session-key"
-  | "stale-session-key"
-
-export const REASONS: ReadonlyArray<Reason> = [
+export const REASONS = [
   "bad-base64",
   "bad-key",
   "bad-iv",
@@ -36,7 +22,9 @@ export const REASONS: ReadonlyArray<Reason> = [
   "schema",
   "no-session-key",
   "stale-session-key"
-]
+] as const
+
+export type Reason = typeof REASONS[number]
 
 export interface Failure {
   readonly reason: Reason
