@@ -1,14 +1,19 @@
 /**
  * The leak scan of the mini program: no session_key (current or replaced), phone code,
  * basic token or phone number (personal data) in an error, a log line at any level, or a
- * span's attributes, events or failure; also when the upstream echoes the request.
+ * span's attributes, events or failure; also when the upstream echoes the request, and in
+ * a recorded cassette.
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Inspectable, Layer, Logger, LogLevel, Redacted, Schema, TestClock } from "effect"
+import { createHmac } from "node:crypto"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { inspect } from "node:util"
 import { AccessTokenProvider, MiniProgram, TokenStore, WechatConfig } from "../src/index.js"
-import { FakeWechat } from "../src/testing/index.js"
+import { FakeWechat, Recorder } from "../src/testing/index.js"
 import { recordingTracer } from "./helpers.js"
 import { MINI, miniFake, OTHER_MINI } from "./testing/miniSetup.js"
 
@@ -124,7 +129,7 @@ describe("mini program: an upstream echoing the request in errmsg", () => {
           run(MiniProgram.phoneNumber({ code: S.code, openid: "o-openid" })),
           run(MiniProgram.checkSessionKey({ openid: "o-openid", sessionKey: S.sessionKey }))
         ]))
-        const signature = (yield* Effect.promise(() => import("node:crypto"))).createHmac("sha256", S.sessionKey).update("").digest("hex")
+        const signature = createHmac("sha256", S.sessionKey).update("").digest("hex")
         for (const exit of exits as ReadonlyArray<Exit.Exit<unknown, unknown>>) {
           expect(Exit.isFailure(exit)).toBe(true)
           scan("exit", exit, [...Object.values(S), signature])
@@ -137,4 +142,30 @@ describe("mini program: an upstream echoing the request in errmsg", () => {
         TokenStore.layerMemory
       ))))))
   }
+})
+
+describe("mini program: a recorded cassette", () => {
+  it.effect("holds no phone code, session_key signature or token", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeWechat.make({ apps: [MINI] })
+      const user = yield* fake.addUser({ nickname: "rec" })
+      const session = yield* MiniProgram.code2Session(yield* fake.miniProgramLogin({ appId: MINI.appId, userId: user.id })).pipe(
+        Effect.provide(Layer.mergeAll(Layer.succeed(HttpClient.HttpClient, FakeWechat.httpClient(fake)), WechatConfig.layer({ appId: MINI.appId, appSecret: MINI.appSecret })))
+      )
+      const code = yield* fake.phoneCode({ appId: MINI.appId, userId: user.id })
+      const path = join(mkdtempSync(join(tmpdir(), "mini-cassette-")), "c.json")
+      const token = yield* Effect.gen(function*() {
+        expect(yield* MiniProgram.checkSessionKey({ openid: session.openid, sessionKey: session.sessionKey })).toBe(true)
+        yield* MiniProgram.phoneNumber({ code })
+        return Redacted.value(yield* AccessTokenProvider.get)
+      }).pipe(Effect.provide(AccessTokenProvider.layer().pipe(Layer.provideMerge(Layer.mergeAll(
+        Recorder.layer(path).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, FakeWechat.httpClient(fake)))),
+        WechatConfig.layer({ appId: MINI.appId, appSecret: MINI.appSecret }),
+        TokenStore.layerMemory
+      )))))
+      const text = readFileSync(path, "utf8")
+      expect(JSON.parse(text).interactions).toHaveLength(3)
+      const signature = createHmac("sha256", Redacted.value(session.sessionKey)).update("").digest("hex")
+      for (const s of [code, signature, token, Redacted.value(session.sessionKey)]) expect(text).not.toContain(s)
+    }))
 })
