@@ -2,8 +2,10 @@
  * A faithful fake WeChat: every endpoint this library calls, with WeChat's semantics
  * (app kinds and permissions, single-use codes with TTLs, refresh rules, scopes, snapshot
  * users, token rotation with a 5-minute overlap, quotas, errors as HTTP 200 `text/plain`
- * with a rid), plus the consent pages and a two-device QR login. Time comes from Effect's
- * `Clock` (plus an offset the control API can advance), so `TestClock` drives every expiry.
+ * with a rid), the mini program's phone codes, session keys (replaced by `wx.login`,
+ * checked by `wxa/checksession`) and encrypted open data, plus the consent pages and a
+ * two-device QR login. Time comes from Effect's `Clock` (plus an offset the control API
+ * can advance), so `TestClock` drives every expiry.
  *
  * Ways to run it:
  * - {@link layerTest}: the fake, a matching `WechatConfig` and an in-memory `HttpClient` in
