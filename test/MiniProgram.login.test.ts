@@ -63,6 +63,20 @@ describe("MiniProgram.login", () => {
       expect((yield* MiniProgram.decryptFor(login.openid, data, MiniProgram.PhoneNumber)).phoneNumber).toBe(user.phoneNumber)
     }).pipe(Effect.provide(fresh().layer)))
 
+  it.effect("a late duplicate of an older login does not bring back the key a newer login replaced", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeWechat
+      const user = yield* fake.addUser({ nickname: "late" })
+      const older = yield* fake.miniProgramLogin({ appId: MINI.appId, userId: user.id })
+      const { openid } = yield* MiniProgram.login(older, { binding: "request-1" })
+      yield* MiniProgram.login(yield* fake.miniProgramLogin({ appId: MINI.appId, userId: user.id }))
+      // the mini program's retry of the first request, within the duplicate window
+      yield* MiniProgram.login(older, { binding: "request-1" })
+      expect(yield* MiniProgram.checkSessionKey({ openid })).toBe(true)
+      const data = yield* fake.encryptedData({ appId: MINI.appId, userId: user.id, data: "userInfo" })
+      expect((yield* MiniProgram.decryptFor(openid, data, MiniProgram.UserInfo)).nickName).toBe("late")
+    }).pipe(Effect.provide(fresh().layer)))
+
   it.effect("keepFor bounds how long the key is kept; a store that cannot keep it fails the login", () =>
     Effect.gen(function*() {
       const fake = yield* FakeWechat

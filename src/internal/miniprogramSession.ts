@@ -31,7 +31,10 @@ export const read = (openid: string): Effect.Effect<Option.Option<KeptKeys>, Tok
       previous: Option.map(Option.fromNullable(entry.p), (p) => Redacted.make(p))
     }))))
 
-/** Keeps `sessionKey` as the current key of `openid` for `ttl`, remembering the one it replaces. */
+/**
+ * Keeps `sessionKey` as the current key of `openid` for `ttl`, remembering the one it
+ * replaces; the key already replaced is not made current again.
+ */
 export const keep = (
   openid: string,
   sessionKey: Redacted.Redacted<string>,
@@ -42,6 +45,9 @@ export const keep = (
     const k = entryKey(config, openid)
     const next = Redacted.value(sessionKey)
     return Effect.flatMap(kept.get(store, keys, k), (old) => {
+      // the key a newer login replaced: a late duplicate of an older login (keys are random
+      // 16 bytes, WeChat never hands one out again), which must not undo the newer one
+      if (Option.isSome(old) && old.value.p === next) return Effect.void
       // repeated logins often return the same key: then the older previous one stays
       const previous = Option.match(old, {
         onNone: () => undefined,
