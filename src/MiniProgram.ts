@@ -18,16 +18,17 @@
  * @since 0.1.0
  */
 import { HttpClient } from "@effect/platform"
-import { Clock, Duration, Effect, Either, Option, ParseResult, Redacted, Schema } from "effect"
+import { type Duration, Effect, Either, Option, Redacted, Schema } from "effect"
 import * as AccessTokenProvider from "./AccessTokenProvider.js"
 import { makeExchangeOnce } from "./internal/exchangeOnce.js"
 import * as Crypto from "./internal/miniprogramCrypto.js"
+import { ACTIONS, checkData, policyOf, read } from "./internal/miniprogramOpen.js"
 import * as Session from "./internal/miniprogramSession.js"
 import { OptionalId, SecretString, wire } from "./internal/schemas.js"
 import * as Validate from "./internal/validate.js"
 import { invalid } from "./internal/validate.js"
 import type * as TokenStore from "./TokenStore.js"
-import { decoder, describeParseError } from "./WechatDecode.js"
+import { decoder } from "./WechatDecode.js"
 import { type Secret, WechatConfig } from "./WechatConfig.js"
 import { Action, type InvalidArgument } from "./WechatError.js"
 import { execute } from "./WechatHttp.js"
@@ -337,73 +338,11 @@ export interface DecryptOptions {
   readonly maxAge?: Duration.DurationInput | undefined
 }
 
-const MAX_ENCRYPTED = 1024 * 1024
-
-const text = (argument: string, value: unknown, max: number): Effect.Effect<string, InvalidArgument> =>
-  typeof value !== "string"
-    ? Effect.fail(invalid(argument, "must be a string"))
-    : value.length > max
-    ? Effect.fail(invalid(argument, `is ${value.length} characters, at most ${max} are accepted`))
-    : Effect.succeed(value)
-
-const checkData = (data: unknown): Effect.Effect<EncryptedData, InvalidArgument> =>
-  typeof data !== "object" || data === null
-    ? Effect.fail(invalid("data", "must be an object with encryptedData and iv"))
-    : Effect.zipWith(
-      text("encryptedData", "encryptedData" in data ? data.encryptedData : undefined, MAX_ENCRYPTED),
-      text("iv", "iv" in data ? data.iv : undefined, 64),
-      (encryptedData, iv) => ({ encryptedData, iv })
-    )
-
-const policyOf = (options: DecryptOptions | undefined): Effect.Effect<Crypto.WatermarkPolicy, InvalidArgument> =>
-  Effect.gen(function*() {
-    if (options !== undefined && (typeof options !== "object" || options === null)) return yield* invalid("options", "must be an object")
-    const watermark = yield* Validate.oneOf("watermark", options?.watermark ?? "if-present", ["required", "if-present"])
-    const maxAge = options?.maxAge === undefined
-      ? undefined
-      : yield* Validate.duration("maxAge", options.maxAge, { min: "1 second", max: "3650 days", action: "stop" })
-    return { required: watermark === "required", maxAgeMillis: maxAge === undefined ? undefined : Duration.toMillis(maxAge), now: yield* Clock.currentTimeMillis }
-  })
-
-const ACTIONS: Readonly<Record<Crypto.Reason, Action>> = {
-  "bad-base64": "stop",
-  "bad-key": "stop",
-  "bad-iv": "stop",
-  "bad-length": "stop",
-  "bad-padding": "reauthorize",
-  "not-json": "reauthorize",
-  "watermark-missing": "stop",
-  "watermark-mismatch": "stop",
-  "watermark-expired": "reauthorize",
-  schema: "stop",
-  "no-session-key": "reauthorize",
-  "stale-session-key": "reauthorize"
-}
-
 const fail = (failure: Crypto.Failure): Effect.Effect<never, DecryptError> =>
   Effect.andThen(
     Effect.annotateCurrentSpan("wechat.decrypt.reason", failure.reason),
     Effect.fail(new DecryptError({ ...failure, action: ACTIONS[failure.reason] }))
   )
-
-const schemaFailure = (error: ParseResult.ParseError): Crypto.Failure => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  return issues.some((i) => i._tag === "Missing" && i.path.length === 1 && i.path[0] === "watermark")
-    ? { reason: "watermark-missing", detail: "the data carries no watermark, and the schema requires one" }
-    : { reason: "schema", detail: describeParseError(error).replace(/\bbody\b/g, "data") }
-}
-
-/** Decrypts, checks the watermark, decodes: the value, or why not. */
-const read = (
-  appId: string,
-  sessionKey: Redacted.Redacted<string>,
-  data: EncryptedData,
-  schema: Schema.Schema.AnyNoContext,
-  policy: Crypto.WatermarkPolicy
-): Either.Either<unknown, Crypto.Failure> =>
-  Either.flatMap(Crypto.open(Redacted.value(sessionKey), data.iv, data.encryptedData), (json) =>
-    Either.flatMap(Crypto.checkWatermark(json, appId, policy), () =>
-      Either.mapLeft(Schema.decodeUnknownEither(schema)(json), schemaFailure)))
 
 /**
  * {@link decrypt}'s signature: without a schema the data is a plain JSON object.
