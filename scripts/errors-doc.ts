@@ -66,6 +66,8 @@ ${rows.join("\n")}
 | \`WechatTransportError\` | network failure, timeout (\`reason: "timeout"\`), or a non-2xx HTTP status (\`reason: "status"\`; WeChat sends its own errors with HTTP 200). \`sent: false\` means the connection was never made, so WeChat did not see the request. | \`retry\` (\`stop\` for a 4xx status or an unusable URL) |
 | \`WechatDecodeError\` | an empty or non-JSON body, or a success body missing fields. \`detail\` names the fields, never their values. | \`stop\` |
 | \`TokenStoreError\` (not a \`WechatError\`) | the token store failed: Redis unreachable or too slow (bounded by its \`timeout\`). From \`AccessTokenProvider\`, the ticket cache and the idempotent code exchange. | \`retry\` once the store is back |
+| \`DecryptError\` (not a \`WechatError\`) | \`MiniProgram.decrypt\` / \`decryptFor\`: the open data could not be read; \`reason\` says why (\`bad-padding\` and \`not-json\` are what a stale \`session_key\` produces, \`stale-session-key\` when that is shown). No key, IV or plaintext in it. See [miniprogram.md](miniprogram.md). | \`reauthorize\` for a wrong or stale key, \`stop\` for bad input |
+| \`WatermarkMismatch\` (not a \`WechatError\`) | \`MiniProgram.phoneNumber\`: the answer's watermark names another app. | \`stop\` |
 | \`InvalidArgument\` | local validation before sending: \`state\` over 128 bytes or outside \`[A-Za-z0-9]\`, an empty code or token, a relative \`redirectUri\`, a plain-http base URL to a non-loopback host. | \`stop\` (\`fix-config\` for configuration) |
 
 ## How a body is judged

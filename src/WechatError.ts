@@ -276,6 +276,22 @@ export class RequestRejected extends Schema.TaggedError<RequestRejected>("effect
 }
 
 /**
+ * errcodes 87009 (invalid signature) and 87007 (session_key does not exist or expired):
+ * the `session_key` a request was signed with is no longer the user's current one (it
+ * expired, or a newer `wx.login` replaced it). `MiniProgram.checkSessionKey` answers
+ * `false` instead of failing; elsewhere, log the user in again.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class SessionKeyInvalid extends Schema.TaggedError<SessionKeyInvalid>("effect-wechat/SessionKeyInvalid")("SessionKeyInvalid", errcodeFields) {
+  /** @since 0.2.0 */
+  readonly [TypeId]: TypeId = TypeId
+  /** @since 0.2.0 */
+  override get message(): string { return describe(this) }
+}
+
+/**
  * Any errcode this library does not know. Not retried.
  *
  * @since 0.1.0
@@ -412,6 +428,7 @@ export type ErrcodeError =
   | RateLimited
   | AccountRestricted
   | RequestRejected
+  | SessionKeyInvalid
   | UnknownWechatError
 
 /**
@@ -442,6 +459,7 @@ export const WechatError = Schema.Union(
   RateLimited,
   AccountRestricted,
   RequestRejected,
+  SessionKeyInvalid,
   UnknownWechatError,
   WechatTransportError,
   WechatDecodeError,
@@ -549,7 +567,17 @@ export const errcodeTable: ReadonlyArray<ErrcodeRule> = [
   },
   { errcodes: [45009], tag: "RateLimited", action: "stop", note: "Daily quota reached (`window: \"day\"`); do not retry today." },
   { errcodes: [48004, 50002], tag: "AccountRestricted", action: "stop", note: "Account or user restricted." },
-  { errcodes: [40002, 41001, 41003, 41009, 43001, 43002, 43003, 47001], tag: "RequestRejected", action: "stop", note: "Malformed request: a bug in the caller or the library." }
+  { errcodes: [40002, 41001, 41003, 41009, 43001, 43002, 43003, 47001], tag: "RequestRejected", action: "stop", note: "Malformed request: a bug in the caller or the library." },
+  // mini program (docs/miniprogram.md §5)
+  {
+    errcodes: [87009],
+    tag: "SessionKeyInvalid",
+    action: "reauthorize",
+    note: "Invalid signature: the session_key it was made with is not the user's current one (expired, or replaced by a newer `wx.login`), or it was computed wrongly. `MiniProgram.checkSessionKey` answers `false`; elsewhere log the user in again."
+  },
+  { errcodes: [87007], tag: "SessionKeyInvalid", action: "reauthorize", note: "The session_key does not exist or expired (documented on `wxa/getuserencryptkey`); log the user in again." },
+  { errcodes: [87008], tag: "RequestRejected", action: "stop", note: "Invalid `sig_method` (only `hmac_sha256` exists): a bug in the caller or the library." },
+  { errcodes: [40234], tag: "AppMisconfigured", action: "fix-config", note: "Invalid request signature in the API-security mode (`Wechatmp-Signature`), which this library does not use: turn the mode off for the endpoint, or sign as configured." }
 ]
 
 const byErrcode: ReadonlyMap<number, ErrcodeRule> = new Map(
@@ -588,6 +616,7 @@ export const fromErrcode = (endpoint: string, errcode: number, errmsg: string): 
     case "RateLimited": return new RateLimited({ ...fields, window: errcode === 45009 ? "day" : "minute" })
     case "AccountRestricted": return new AccountRestricted(fields)
     case "RequestRejected": return new RequestRejected(fields)
+    case "SessionKeyInvalid": return new SessionKeyInvalid(fields)
     case "UnknownWechatError": return new UnknownWechatError(fields)
   }
 }

@@ -111,7 +111,9 @@ export const secretKeys: ReadonlySet<string> = new Set([
   "ticket",
   "jsapi_ticket",
   "code",
-  "js_code"
+  "js_code",
+  // wxa/checksession's HMAC made with the session_key
+  "signature"
 ])
 
 /**

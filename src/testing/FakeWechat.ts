@@ -2,8 +2,10 @@
  * A faithful fake WeChat: every endpoint this library calls, with WeChat's semantics
  * (app kinds and permissions, single-use codes with TTLs, refresh rules, scopes, snapshot
  * users, token rotation with a 5-minute overlap, quotas, errors as HTTP 200 `text/plain`
- * with a rid), plus the consent pages and a two-device QR login. Time comes from Effect's
- * `Clock` (plus an offset the control API can advance), so `TestClock` drives every expiry.
+ * with a rid), the mini program's phone codes, session keys (replaced by `wx.login`,
+ * checked by `wxa/checksession`) and encrypted open data, plus the consent pages and a
+ * two-device QR login. Time comes from Effect's `Clock` (plus an offset the control API
+ * can advance), so `TestClock` drives every expiry.
  *
  * Ways to run it:
  * - {@link layerTest}: the fake, a matching `WechatConfig` and an in-memory `HttpClient` in
@@ -40,6 +42,7 @@ import * as WechatConfig from "../WechatConfig.js"
 import { webResponse } from "./Cassette.js"
 import type { ConsentResult } from "./fake/consent.js"
 import type { CodeKind, Emulator } from "./fake/emulator.js"
+import type { OpenDataKind } from "./fake/miniprogram.js"
 import {
   type AppInput,
   type AppKind,
@@ -78,6 +81,8 @@ export type {
   FaultSchedule,
   /** @since 0.2.0 @category models */
   Lifetimes,
+  /** @since 0.2.0 @category models */
+  OpenDataKind,
   /** @since 0.1.0 */
   Options,
   /** @since 0.2.0 @category models */
@@ -168,6 +173,25 @@ export interface Service {
   readonly miniProgramLogin: (params: { readonly appId: string; readonly userId: string }) => Effect.Effect<string, FakeWechatError>
   /** The user's openid in an app. */
   readonly openid: (params: { readonly appId: string; readonly userId: string }) => Effect.Effect<string, FakeWechatError>
+  /**
+   * What `<button open-type="getPhoneNumber">` hands a mini program when the user shares
+   * their number: a code for `wxa/business/getuserphonenumber` (single-use, 5 minutes).
+   * @since 0.2.0
+   */
+  readonly phoneCode: (params: { readonly appId: string; readonly userId: string }) => Effect.Effect<string, FakeWechatError>
+  /**
+   * Open data as a mini program receives it (`wx.getUserInfo`, the legacy phone button,
+   * `wx.getWeRunData`, `wx.getShareInfo`, or any JSON object): encrypted with the user's
+   * current session_key (so after a `miniProgramLogin`), a watermark appended unless
+   * `watermark: false` or the object brings its own.
+   * @since 0.2.0
+   */
+  readonly encryptedData: (params: {
+    readonly appId: string
+    readonly userId: string
+    readonly data: OpenDataKind | Readonly<Record<string, unknown>>
+    readonly watermark?: boolean | undefined
+  }) => Effect.Effect<{ readonly encryptedData: string; readonly iv: string }, FakeWechatError>
   /**
    * A user's decision on a consent link (as `Sns.authorizeUrl` / `Sns.qrConnectUrl` build
    * it), without a browser: the link is checked as the page checks it, then the result is
@@ -319,6 +343,7 @@ export declare namespace FakeWechat {
     Fault,
     FaultSchedule,
     Lifetimes,
+    OpenDataKind,
     Options,
     Quotas,
     ServeOptions,

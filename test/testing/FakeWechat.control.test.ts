@@ -18,6 +18,8 @@ const PARITY: Record<Exclude<keyof FakeWechat.Service, "emulator">, string> = {
   addUser: "POST /__fake/users",
   authorize: "POST /__fake/authorize",
   miniProgramLogin: "POST /__fake/jscode",
+  phoneCode: "POST /__fake/phone-code",
+  encryptedData: "POST /__fake/encrypted-data",
   openid: "GET /__fake/openid",
   consent: "POST /__fake/consent",
   answerQrLogin: "POST /__fake/qr-logins/answer",

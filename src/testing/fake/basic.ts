@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import { randomBytes } from "node:crypto"
 import { ipAllowed } from "./apps.js"
 import type { Emulator, Endpoint } from "./emulator.js"
-import type { FakeResponse } from "./model.js"
+import type { FakeApp, FakeRequest, FakeResponse } from "./model.js"
 import { json, token } from "./wire.js"
 
 const isResponse = (value: object): value is FakeResponse => "_tag" in value
@@ -41,7 +41,8 @@ const classicToken: Endpoint = (em, request) =>
     return json({ access_token: t, expires_in: em.lifetimes.basicToken }, "text/plain")
   })
 
-const parseBody = (body: string): Record<string, unknown> | undefined => {
+/** A JSON object body, or `undefined` when the body is not one (47001 at WeChat). */
+export const parseBody = (body: string): Record<string, unknown> | undefined => {
   try {
     const parsed: unknown = JSON.parse(body)
     return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, unknown> : undefined
@@ -90,27 +91,39 @@ const stableToken: Endpoint = (em, request) =>
     return json({ access_token: t, expires_in: em.lifetimes.basicToken }, "text/plain")
   })
 
-const getticket: Endpoint = (em, request) =>
-  Effect.gen(function*() {
-    const q = request.query
-    if (q.access_token === undefined || q.access_token === "") return em.error(41001, "access_token missing")
-    const now = yield* em.now
-    const basic = em.basicTokens.get(q.access_token)
-    if (basic === undefined) return em.error(40001, "invalid credential, access_token is invalid or not latest")
+/**
+ * The app a basic access token belongs to, checked as WeChat checks it: missing 41001,
+ * unknown or retired 40001, expired 42001, caller IP not whitelisted 40164.
+ */
+export const basicTokenApp = (em: Emulator, request: FakeRequest): Effect.Effect<FakeApp | FakeResponse> =>
+  Effect.map(em.now, (now) => {
+    const accessToken = request.query.access_token
+    if (accessToken === undefined || accessToken === "") return em.error(41001, "access_token missing")
+    const basic = em.basicTokens.get(accessToken)
+    const app = basic === undefined ? undefined : em.apps.get(basic.appId)
+    if (basic === undefined || app === undefined) return em.error(40001, "invalid credential, access_token is invalid or not latest")
     if (basic.expiresAt <= now) {
       return basic.retired
         ? em.error(40001, "invalid credential, access_token is invalid or not latest")
         : em.error(42001, "access_token expired")
     }
-    const app = em.apps.get(basic.appId)
-    if (app?.ipWhitelist !== undefined && !ipAllowed(request.ip, app.ipWhitelist)) return em.ipError(request.ip)
+    if (app.ipWhitelist !== undefined && !ipAllowed(request.ip, app.ipWhitelist)) return em.ipError(request.ip)
+    return app
+  })
+
+const getticket: Endpoint = (em, request) =>
+  Effect.gen(function*() {
+    const q = request.query
+    const app = yield* basicTokenApp(em, request)
+    if (isResponse(app)) return app
+    const now = yield* em.now
     if (q.type !== "jsapi" && q.type !== "wx_card") return em.error(40002, "invalid ticket type")
-    const limited = yield* em.countQuota(basic.appId, "cgi-bin/ticket/getticket")
+    const limited = yield* em.countQuota(app.appId, "cgi-bin/ticket/getticket")
     if (limited !== undefined) return limited
-    const key = `${basic.appId}:${q.type}`
+    const key = `${app.appId}:${q.type}`
     let ticket = em.tickets.get(key)
     if (ticket === undefined || ticket.expiresAt <= now) {
-      ticket = { appId: basic.appId, type: q.type, ticket: randomBytes(64).toString("base64url"), expiresAt: now + em.lifetimes.ticket * 1000 }
+      ticket = { appId: app.appId, type: q.type, ticket: randomBytes(64).toString("base64url"), expiresAt: now + em.lifetimes.ticket * 1000 }
       em.tickets.set(key, ticket)
     }
     return json({ errcode: 0, errmsg: "ok", ticket: ticket.ticket, expires_in: em.lifetimes.ticket }, "text/plain")

@@ -34,9 +34,17 @@ const UserBody = Schema.Struct({
   headImgUrl: opt(Schema.String),
   snapshot: opt(Schema.Boolean),
   openids: opt(Schema.Record({ key: Schema.String, value: Schema.String })),
-  unionid: opt(Schema.String)
+  unionid: opt(Schema.String),
+  phoneNumber: opt(Schema.String),
+  countryCode: opt(Schema.String)
 })
 const AppUser = Schema.Struct({ appId: Schema.String, userId: Schema.String })
+const EncryptedDataBody = Schema.Struct({
+  appId: Schema.String,
+  userId: Schema.String,
+  data: Schema.Union(Schema.Literal("userInfo", "phoneNumber", "runData", "shareInfo"), Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  watermark: opt(Schema.Boolean)
+})
 const AuthorizeBody = Schema.Struct({ appId: Schema.String, userId: Schema.String, scope: ScopeLiteral })
 const ConsentBody = Schema.Struct({ url: Schema.String, userId: opt(Schema.String), decision: Decision, duplicateCallback: opt(Schema.Boolean) })
 const QrAnswerBody = Schema.Struct({ uuid: Schema.String, userId: opt(Schema.String), decision: Decision, duplicateCallback: opt(Schema.Boolean) })
@@ -61,7 +69,9 @@ const LifetimesBody = Schema.partial(Schema.Struct({
   basicToken: Schema.Number,
   ticket: Schema.Number,
   overlap: Schema.Number,
-  qrLogin: Schema.Number
+  qrLogin: Schema.Number,
+  phoneCode: Schema.Number,
+  sessionKey: Schema.Number
 }))
 const QuotasBody = Schema.Struct({ daily: opt(Counts), minute: opt(Counts), userMinute: opt(Counts) })
 const ClockBody = Schema.Struct({ seconds: Schema.Number.pipe(Schema.nonNegative()) })
@@ -92,9 +102,11 @@ export const routes: ReadonlyArray<Route> = [
   route("GET", "/__fake/", "this list", "", Empty, () => Effect.succeed(undefined)),
   route("GET", "/__fake/state", "apps (without secrets), users, codes, QR logins, JS-SDK tickets, call counts, faults, clock, lifetimes, quotas", "", Empty, (f) => f.state),
   route("POST", "/__fake/apps", "add or replace an app → the app", "{appId, appSecret, kind?, verified?, permissions?, authorizedDomains?, ipWhitelist?, openPlatform?, name?, duplicateCallbacks?}", AppBody, (f, app) => Effect.map(f.addApp(app), ({ appSecret: _secret, ...rest }) => rest)),
-  route("POST", "/__fake/users", "add a user → the user with its id", "{nickname, id?, headImgUrl?, snapshot?, openids?, unionid?}", UserBody, (f, user) => f.addUser(user)),
+  route("POST", "/__fake/users", "add a user → the user with its id", "{nickname, id?, headImgUrl?, snapshot?, openids?, unionid?, phoneNumber?, countryCode?}", UserBody, (f, user) => f.addUser(user)),
   route("POST", "/__fake/authorize", "the code a consent page would send → {code}", "{appId, userId, scope}", AuthorizeBody, (f, p) => Effect.map(f.authorize(p), (code) => ({ code }))),
   route("POST", "/__fake/jscode", "a wx.login code of a mini-program → {code}", "{appId, userId}", AppUser, (f, p) => Effect.map(f.miniProgramLogin(p), (code) => ({ code }))),
+  route("POST", "/__fake/phone-code", "the code the getPhoneNumber button hands a mini program → {code}", "{appId, userId}", AppUser, (f, p) => Effect.map(f.phoneCode(p), (code) => ({ code }))),
+  route("POST", "/__fake/encrypted-data", "open data as a mini program receives it, under the user's current session_key → {encryptedData, iv}", "{appId, userId, data: userInfo|phoneNumber|runData|shareInfo|{…}, watermark?}", EncryptedDataBody, (f, p) => f.encryptedData(p)),
   route("GET", "/__fake/openid", "the user's openid in an app → {openid}", "?appId=&userId=", AppUser, (f, p) => Effect.map(f.openid(p), (openid) => ({ openid }))),
   route("POST", "/__fake/consent", "allow or deny a consent link as the page would → {location, code, deliveries}", "{url, decision: allow|deny, userId?, duplicateCallback?}", ConsentBody, (f, p) => f.consent(p)),
   route("POST", "/__fake/qr-logins/answer", "the phone's answer to a QR login shown on a PC page → {status, location, deliveries}", "{uuid, decision: allow|deny, userId?, duplicateCallback?}", QrAnswerBody, (f, p) => f.answerQrLogin(p)),
@@ -107,7 +119,7 @@ export const routes: ReadonlyArray<Route> = [
     Effect.as(f.inject(endpoint, fault as Fault & FaultSchedule), ok)),
   route("DELETE", "/__fake/faults", "clear every fault", "", Empty, (f) => Effect.as(f.clearFaults, ok)),
   route("POST", "/__fake/caller-ip", "the IP the IP whitelist checks, for the in-memory client (the server sees the socket's)", "{ip}", CallerIpBody, (f, p) => Effect.as(f.setCallerIp(p.ip), ok)),
-  route("POST", "/__fake/lifetimes", "lifetimes (seconds) of what is issued from now on", "{oauthCode?, qrCode?, jsCode?, webToken?, refreshToken?, basicToken?, ticket?, overlap?, qrLogin?}", LifetimesBody, (f, p) => Effect.as(f.setLifetimes(p), ok)),
+  route("POST", "/__fake/lifetimes", "lifetimes (seconds) of what is issued from now on", "{oauthCode?, qrCode?, jsCode?, webToken?, refreshToken?, basicToken?, ticket?, overlap?, qrLogin?, phoneCode?, sessionKey?}", LifetimesBody, (f, p) => Effect.as(f.setLifetimes(p), ok)),
   route("POST", "/__fake/quotas", "call limits per endpoint: per day, per minute, per minute and user", "{daily?, minute?, userMinute?}", QuotasBody, (f, p) => Effect.as(f.setQuotas(p), ok)),
   route("GET", "/__fake/clock", "the fake's time → {now, offsetMillis}", "", Empty, (f) => Effect.map(f.state, (s) => ({ now: s.now, offsetMillis: s.clockOffsetMillis }))),
   route("POST", "/__fake/clock/advance", "move the fake's clock forward → {now, offsetMillis}", "{seconds}", ClockBody, (f, p) =>

@@ -26,11 +26,15 @@ import {
   type Scope,
   type UserInput
 } from "./model.js"
+import { miniProgramEndpoints, phoneOf } from "./miniprogram.js"
 import { snsEndpoints } from "./sns.js"
 import { derive, errorWriter, json, token } from "./wire.js"
 
-/** Where a code came from: a consent page (`oauth2`, `qrconnect`) or `wx.login` (`jscode`). */
-export type CodeKind = "oauth2" | "qrconnect" | "jscode"
+/**
+ * Where a code came from: a consent page (`oauth2`, `qrconnect`), `wx.login` (`jscode`) or
+ * the mini program's `getPhoneNumber` button (`phone`).
+ */
+export type CodeKind = "oauth2" | "qrconnect" | "jscode" | "phone"
 
 export interface Code {
   readonly appId: string
@@ -131,6 +135,9 @@ export class Emulator {
   readonly qrLogins = new Map<string, QrLogin>()
   /** `appId userId` pairs whose consent the user withdrew. */
   readonly revoked = new Set<string>()
+  /** Each mini-program user's current session_key, by `appId userId`. */
+  readonly sessionKeys = new Map<string, { readonly key: string; readonly expiresAt: number }>()
+  readonly sessionKeyRotation: "every-login" | "when-expired"
   readonly calls = new Map<string, number>()
   readonly faults: Array<ArmedFault> = []
   private readonly counters = new Map<string, number>()
@@ -150,6 +157,7 @@ export class Emulator {
       userMinute: { ...defaultUserMinuteQuota, ...options.userMinuteQuota }
     }
     this.callerIp = options.callerIp ?? "127.0.0.1"
+    this.sessionKeyRotation = options.sessionKeyRotation ?? "every-login"
   }
 
   // ---- control -------------------------------------------------------------
@@ -171,7 +179,8 @@ export class Emulator {
       headImgUrl: input.headImgUrl ?? "",
       snapshot: input.snapshot ?? false,
       unionid: input.unionid ?? `o${derive("unionid", id)}`,
-      openids: input.openids ?? {}
+      openids: input.openids ?? {},
+      ...phoneOf(id, input)
     }
     this.users.set(id, user)
     return user
@@ -299,7 +308,7 @@ export class Emulator {
   }
 
   private route(endpoint: string, request: FakeRequest): Effect.Effect<FakeResponse> {
-    const handler = snsEndpoints[endpoint] ?? basicEndpoints[endpoint]
+    const handler = snsEndpoints[endpoint] ?? basicEndpoints[endpoint] ?? miniProgramEndpoints[endpoint]
     return handler === undefined
       ? Effect.succeed({ _tag: "Response", status: 404, headers: { "content-type": "text/html" }, body: "<html>404 Not Found</html>" })
       : handler(this, request)

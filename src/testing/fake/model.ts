@@ -60,6 +60,10 @@ export interface UserInput {
   /** Fixed openids per appId (otherwise derived from the user and app). */
   readonly openids?: Readonly<Record<string, string>> | undefined
   readonly unionid?: string | undefined
+  /** The bound phone number without country code; default one derived from the id (`139…`). */
+  readonly phoneNumber?: string | undefined
+  /** Default `"86"`. */
+  readonly countryCode?: string | undefined
 }
 
 /** A registered user, as the control API returns it. */
@@ -70,6 +74,10 @@ export interface FakeUser {
   readonly snapshot: boolean
   readonly unionid: string
   readonly openids: Readonly<Record<string, string>>
+  /** As the phone-number API answers it: with `+countryCode` outside mainland China. */
+  readonly phoneNumber: string
+  readonly purePhoneNumber: string
+  readonly countryCode: string
 }
 
 /** A registered app. */
@@ -115,6 +123,10 @@ export interface Lifetimes {
   readonly overlap: number
   /** How long a QR code on the PC login page can be scanned (the fake's choice). */
   readonly qrLogin: number
+  /** A phone code from the `getPhoneNumber` button (5 minutes). */
+  readonly phoneCode: number
+  /** A mini-program user's session_key (WeChat publishes none; the fake's choice: 3 days). */
+  readonly sessionKey: number
 }
 
 /** Call limits per window; keys are endpoint paths (`cgi-bin/stable_token#force` for force refreshes). */
@@ -140,6 +152,12 @@ export interface Options {
   readonly userMinuteQuota?: Readonly<Record<string, number>> | undefined
   /** The caller IP the in-memory client reports (the server uses the socket's). */
   readonly callerIp?: string | undefined
+  /**
+   * When `wx.login` (a new `js_code`) replaces a mini-program user's session_key:
+   * `every-login` (default) or `when-expired`. WeChat says a login *may* replace it, with a
+   * minimum period: the two settings are the two ends.
+   */
+  readonly sessionKeyRotation?: "every-login" | "when-expired" | undefined
 }
 
 export const defaultLifetimes: Lifetimes = {
@@ -151,7 +169,9 @@ export const defaultLifetimes: Lifetimes = {
   basicToken: 7200,
   ticket: 7200,
   overlap: 300,
-  qrLogin: 300
+  qrLogin: 300,
+  phoneCode: 300,
+  sessionKey: 3 * 24 * 3600
 }
 
 export const defaultDailyQuota: Readonly<Record<string, number>> = {

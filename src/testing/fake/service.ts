@@ -7,6 +7,7 @@ import { Duration, Effect } from "effect"
 import type { FakeState, Service } from "../FakeWechat.js"
 import { authorizeDirect, consent } from "./consent.js"
 import { Emulator } from "./emulator.js"
+import { encryptOpenData, issuePhoneCode, login } from "./miniprogram.js"
 import { FakeWechatError, type Options } from "./model.js"
 import { answerQrLogin, qrLoginState } from "./qrLogin.js"
 
@@ -53,8 +54,11 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
       miniProgramLogin: ({ appId, userId }) =>
         Effect.flatMap(em.app(appId), (app) =>
           app.kinds.includes("mini-program")
-            ? em.issue({ appId, userId, scope: "snsapi_base", kind: "jscode" })
+            // wx.login may replace the user's session_key (sessionKeyRotation)
+            ? Effect.tap(em.issue({ appId, userId, scope: "snsapi_base", kind: "jscode" }), () => Effect.map(em.now, (now) => login(em, appId, userId, now)))
             : Effect.fail(new FakeWechatError({ reason: `${appId} is not a mini-program (${app.kinds.join(" + ")})` }))),
+      phoneCode: (params) => issuePhoneCode(em, params),
+      encryptedData: (params) => encryptOpenData(em, params),
       openid: ({ appId, userId }) => Effect.zipWith(em.app(appId), em.user(userId), (_, user) => em.openidOf(appId, user)),
       consent: (params) => consent(em, params),
       answerQrLogin: (params) =>

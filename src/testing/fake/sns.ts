@@ -5,8 +5,8 @@
  * @internal
  */
 import { Effect } from "effect"
-import { randomBytes } from "node:crypto"
 import type { Emulator, Endpoint, Grant } from "./emulator.js"
+import { currentSessionKey, login } from "./miniprogram.js"
 import type { FakeRequest, FakeResponse, FakeUser } from "./model.js"
 import { json, token, wechatJson } from "./wire.js"
 
@@ -23,8 +23,8 @@ const exchange: Endpoint = (em, request) =>
     if (!app.verified) return em.error(48001, "api unauthorized")
     const now = yield* em.now
     const code = em.codes.get(q.code)
-    // a wx.login code, another app's code or an expired one
-    if (code === undefined || code.kind === "jscode" || code.appId !== app.appId || code.expiresAt <= now) {
+    // a wx.login or phone code, another app's code or an expired one
+    if (code === undefined || code.kind === "jscode" || code.kind === "phone" || code.appId !== app.appId || code.expiresAt <= now) {
       return em.error(40029, "invalid code")
     }
     if (code.used) return em.error(40163, "code been used")
@@ -153,8 +153,10 @@ const jscode2session: Endpoint = (em, request) =>
     if (code.used) return em.error(40163, "code been used")
     code.used = true
     const user = em.users.get(code.userId)!
+    const now = yield* em.now
     return json({
-      session_key: randomBytes(16).toString("base64"),
+      // the key wx.login made current (a new one if it has expired since)
+      session_key: currentSessionKey(em, app.appId, user.id, now) ?? login(em, app.appId, user.id, now),
       openid: em.openidOf(app.appId, user),
       ...(app.openPlatform ? { unionid: user.unionid } : {})
     }, "text/plain")

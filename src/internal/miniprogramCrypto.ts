@@ -1,0 +1,149 @@
+/**
+ * The mini program's open-data cryptography, without I/O (docs/miniprogram.md §3): strict
+ * base64, AES-128-CBC with a strictly checked PKCS#7 padding, the watermark checks, and
+ * `wxa/checksession`'s signature. A failure is a reason and a description that never
+ * holds a key, an IV or any of the plaintext.
+ * @internal
+ */
+import { Either } from "effect"
+import { createDecipheriv, createHmac } from "node:crypto"
+
+/** Why open data could not be read (the `reason` of `MiniProgram.DecryptError`). */
+export const REASONS = [
+  "bad-base64",
+  "bad-key",
+  "bad-iv",
+  "bad-length",
+  "bad-padding",
+  "not-json",
+  "watermark-missing",
+  "watermark-mismatch",
+  "watermark-expired",
+  "schema",
+  "no-session-key",
+  "stale-session-key"
+] as const
+
+export type Reason = typeof REASONS[number]
+
+export interface Failure {
+  readonly reason: Reason
+  readonly detail: string
+}
+
+const failure = (reason: Reason, detail: string): Either.Either<never, Failure> => Either.left({ reason, detail })
+
+/** Standard base64 (`+`, `/`, `=` padding), as WeChat writes `session_key`, `iv` and `encryptedData`. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/** Decodes standard base64, refusing (never repairing) anything else. */
+export const base64 = (field: string, text: string): Either.Either<Buffer, Failure> => {
+  if (text === "") return failure("bad-base64", `${field} is empty`)
+  if (BASE64.test(text)) return Either.right(Buffer.from(text, "base64"))
+  const hint = /\s/.test(text)
+    ? ": it holds whitespace (a + turned into a space on the way? send it in a JSON body, not a URL-encoded form)"
+    : /[-_]/.test(text)
+    ? ": it holds - or _ (URL-safe base64), where WeChat writes + and /"
+    : ""
+  return failure("bad-base64", `${field} is not standard base64${hint}`)
+}
+
+/** AES-128-CBC without a MAC: any failure below may be a wrong key, so none says which bytes were wrong. */
+const decryptBlocks = (key: Buffer, iv: Buffer, ciphertext: Buffer): Either.Either<string, Failure> => {
+  if (ciphertext.length === 0 || ciphertext.length % 16 !== 0) {
+    return failure("bad-length", `encryptedData is ${ciphertext.length} bytes, not a whole number of 16-byte AES blocks (truncated?)`)
+  }
+  const decipher = createDecipheriv("aes-128-cbc", key, iv).setAutoPadding(false)
+  const padded = Buffer.concat([decipher.update(ciphertext), decipher.final()])
+  try {
+    const n = padded[padded.length - 1]!
+    // strict PKCS#7: 1 to 16 bytes, all equal to their count (lenient unpadding hides a wrong key)
+    let valid = n >= 1 && n <= 16
+    for (let i = padded.length - n; valid && i < padded.length; i++) valid = padded[i] === n
+    if (!valid) {
+      return failure(
+        "bad-padding",
+        "the PKCS#7 padding is wrong: the data was not encrypted with this session_key and IV " +
+          "(most often a session_key replaced by a newer wx.login), or it was damaged"
+      )
+    }
+    try {
+      return Either.right(new TextDecoder("utf-8", { fatal: true }).decode(padded.subarray(0, padded.length - n)))
+    } catch {
+      return failure("not-json", "the decrypted data is not UTF-8 text: wrong session_key or IV, or damaged data")
+    }
+  } finally {
+    padded.fill(0)
+  }
+}
+
+/** Decrypts open data to its JSON object. */
+export const open = (sessionKey: string, iv: string, encryptedData: string): Either.Either<Record<string, unknown>, Failure> =>
+  Either.gen(function*() {
+    const key = yield* base64("sessionKey", sessionKey)
+    try {
+      if (key.length !== 16) return yield* failure("bad-key", `sessionKey decodes to ${key.length} bytes; an AES-128 session_key is 16`)
+      const ivBytes = yield* base64("iv", iv)
+      if (ivBytes.length !== 16) return yield* failure("bad-iv", `iv decodes to ${ivBytes.length} bytes; it must be 16`)
+      const ciphertext = yield* base64("encryptedData", encryptedData)
+      const text = yield* decryptBlocks(key, ivBytes, ciphertext)
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(text)
+      } catch {
+        return yield* failure("not-json", "the decrypted data is not JSON: wrong session_key or IV, or damaged data")
+      }
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        return yield* failure("not-json", "the decrypted data is not a JSON object")
+      }
+      return parsed as Record<string, unknown>
+    } finally {
+      key.fill(0)
+    }
+  })
+
+const APP_ID = /^wx[0-9a-f]{16}$/
+
+/** How the watermark is checked. */
+export interface WatermarkPolicy {
+  /** Fail when there is no watermark (an age limit needs one too). */
+  readonly required: boolean
+  /** The oldest acceptable `watermark.timestamp`, in millis; none = any age. */
+  readonly maxAgeMillis: number | undefined
+  readonly now: number
+}
+
+/**
+ * A watermark that is present must name `appId` (and be young enough when an age limit is
+ * set); one that is absent is accepted unless required.
+ */
+export const checkWatermark = (data: Record<string, unknown>, appId: string, policy: WatermarkPolicy): Either.Either<void, Failure> => {
+  const watermark = data["watermark"]
+  if (watermark === undefined) {
+    if (policy.required) return failure("watermark-missing", "the data carries no watermark, so it cannot be tied to this app")
+    if (policy.maxAgeMillis !== undefined) return failure("watermark-missing", "the data carries no watermark, so its age (maxAge) cannot be checked")
+    return Either.void
+  }
+  if (typeof watermark !== "object" || watermark === null) return failure("watermark-mismatch", "the watermark is not an object")
+  const appid = "appid" in watermark ? watermark.appid : undefined
+  if (appid !== appId) {
+    const named = typeof appid === "string" && APP_ID.test(appid) ? appid : "no app id"
+    return failure("watermark-mismatch", `the watermark names ${named}, not this app (${appId}): the data was made for another app`)
+  }
+  if (policy.maxAgeMillis !== undefined) {
+    const timestamp = "timestamp" in watermark ? watermark.timestamp : undefined
+    if (typeof timestamp !== "number" || !Number.isFinite(timestamp)) return failure("watermark-expired", "the watermark has no timestamp to check its age against")
+    const age = policy.now - timestamp * 1000
+    if (age > policy.maxAgeMillis) {
+      return failure("watermark-expired", `the data is ${Math.round(age / 1000)} s old (watermark.timestamp), over maxAge ${Math.round(policy.maxAgeMillis / 1000)} s`)
+    }
+  }
+  return Either.void
+}
+
+/**
+ * `wxa/checksession`'s signature: HMAC-SHA256 of the empty string, keyed by the
+ * session_key's text exactly as `jscode2session` returned it (not its decoded bytes),
+ * lowercase hex.
+ */
+export const sessionSignature = (sessionKey: string): string => createHmac("sha256", Buffer.from(sessionKey, "utf8")).update("").digest("hex")

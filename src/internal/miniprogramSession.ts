@@ -1,0 +1,58 @@
+/**
+ * Where `MiniProgram.login` keeps a user's session_key: sealed in the `TokenStore`, under
+ * a keyed digest of the openid (so the store's keys name no user). The entry holds the
+ * current key and the one it replaced, which is only ever used to tell that data was
+ * encrypted before the latest login (`stale-session-key`), never to return data.
+ * @internal
+ */
+import { type Duration, Effect, Option, Redacted, Schema } from "effect"
+import * as TokenStore from "../TokenStore.js"
+import { type Service as WechatConfigService, WechatConfig } from "../WechatConfig.js"
+import { keysOf } from "./keys.js"
+import * as Sealed from "./sealed.js"
+
+const Kept = Schema.Struct({ k: Schema.String, p: Schema.optional(Schema.String) })
+const kept: Sealed.Codec<typeof Kept.Type> = Sealed.codec(Kept)
+
+export interface KeptKeys {
+  readonly current: Redacted.Redacted<string>
+  /** The key the latest login replaced, if it differed. */
+  readonly previous: Option.Option<Redacted.Redacted<string>>
+}
+
+const entryKey = (config: WechatConfigService, openid: string) =>
+  TokenStore.key(config.appId, "session_key", keysOf(config).digest("openid", openid))
+
+/** The keys kept for `openid`, if any. */
+export const read = (openid: string): Effect.Effect<Option.Option<KeptKeys>, TokenStore.TokenStoreError, WechatConfig> =>
+  Effect.flatMap(Effect.all([WechatConfig, TokenStore.TokenStore]), ([config, store]) =>
+    Effect.map(kept.get(store, keysOf(config), entryKey(config, openid)), Option.map((entry) => ({
+      current: Redacted.make(entry.k),
+      previous: Option.map(Option.fromNullable(entry.p), (p) => Redacted.make(p))
+    }))))
+
+/**
+ * Keeps `sessionKey` as the current key of `openid` for `ttl`, remembering the one it
+ * replaces; the key already replaced is not made current again.
+ */
+export const keep = (
+  openid: string,
+  sessionKey: Redacted.Redacted<string>,
+  ttl: Duration.Duration
+): Effect.Effect<void, TokenStore.TokenStoreError, WechatConfig> =>
+  Effect.flatMap(Effect.all([WechatConfig, TokenStore.TokenStore]), ([config, store]) => {
+    const keys = keysOf(config)
+    const k = entryKey(config, openid)
+    const next = Redacted.value(sessionKey)
+    return Effect.flatMap(kept.get(store, keys, k), (old) => {
+      // the key a newer login replaced: a late duplicate of an older login (keys are random
+      // 16 bytes, WeChat never hands one out again), which must not undo the newer one
+      if (Option.isSome(old) && old.value.p === next) return Effect.void
+      // repeated logins often return the same key: then the older previous one stays
+      const previous = Option.match(old, {
+        onNone: () => undefined,
+        onSome: (entry) => (entry.k !== next ? entry.k : entry.p)
+      })
+      return kept.set(store, keys, k, previous === undefined ? { k: next } : { k: next, p: previous }, ttl)
+    })
+  })
