@@ -69,18 +69,25 @@ const RID_SUFFIX = /,?\s*(?:rid:\s*([0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8})|hints?:
 
 /**
  * Splits WeChat's `errmsg` into its base text and its request id. Handles the
- * ` rid: …`, `, rid: …`, ` hint: [ … ]` and `, hints: [ req_id: … ]` forms.
+ * ` rid: …`, `, rid: …`, ` hint: [ … ]` and `, hints: [ req_id: … ]` forms, and both at
+ * once (`… hint: [ … ] rid: …`, seen on newer answers): the `rid:` wins.
  *
  * @since 0.1.0
  * @category utils
  */
 export const splitErrmsg = (errmsg: string): { readonly text: string; readonly rid: string | undefined } => {
-  // a suffix is short: matching only the tail keeps a hostile errmsg from costing more
-  const offset = Math.max(0, errmsg.length - 160)
-  const match = RID_SUFFIX.exec(errmsg.slice(offset))
-  if (match === null) return { text: errmsg, rid: undefined }
-  const rid = match[1] ?? match[2]
-  return { text: errmsg.slice(0, offset + match.index), rid: rid === "" ? undefined : rid }
+  let text = errmsg
+  let rid: string | undefined
+  // at most two suffixes, each short: matching only the tail keeps a hostile errmsg cheap
+  for (let i = 0; i < 2; i++) {
+    const offset = Math.max(0, text.length - 160)
+    const match = RID_SUFFIX.exec(text.slice(offset))
+    if (match === null) break
+    const found = match[1] ?? match[2]
+    if (rid === undefined && found !== undefined && found !== "") rid = found
+    text = text.slice(0, offset + match.index)
+  }
+  return { text, rid }
 }
 
 const describe = (self: { readonly errcode: number; readonly errmsg: string; readonly rid?: string | undefined; readonly endpoint: string; readonly action: Action }) =>

@@ -9,8 +9,9 @@
  * - `RateLimited` with `window: "minute"` (45011): once, after the next minute starts.
  *
  * Never retried: the daily quota (45009), configuration, authorization and code errors,
- * and a code exchange (`sns/oauth2/access_token`, `sns/jscode2session`) that may have
- * reached WeChat: a code is single-use, so only a request that was never sent is repeated.
+ * and a single-use code's redemption (`sns/oauth2/access_token`, `sns/jscode2session`,
+ * `wxa/business/getuserphonenumber`) that may have reached WeChat: only a request that
+ * was never sent is repeated.
  *
  * Endpoints retry with the policy in the `WechatRetry` reference: none by default, so
  * nothing sleeps behind your back. Opt in with `WechatRetry.layer(WechatRetry.policy)`.

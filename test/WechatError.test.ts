@@ -125,6 +125,8 @@ describe("WechatError.splitErrmsg", () => {
       "invalid credential, access_token is invalid or not latest, could get access_token by getStableAccessToken, more details at https://mmbizurl.cn/s/JtxxFh33r",
       "642a7c22-4798b058-575e8fed"
     ],
+    // both suffixes at once, as newer answers carry them: the rid wins, both are cut from the text
+    ["invalid code hint: [ABCdef0123] rid: 6a1b2c3d-0a1b2c3d-0a1b2c3d", "invalid code", "6a1b2c3d-0a1b2c3d-0a1b2c3d"],
     ["api minute-quota reach limit, must slower, retry next minute", "api minute-quota reach limit, must slower, retry next minute", undefined],
     ["system error", "system error", undefined]
   ])("%s", (errmsg, text, rid) => {
