@@ -53,8 +53,10 @@ export interface Sizes {
   readonly heapBatches: number
   readonly heapReads: number
   /**
-   * What only a full run measures: the per-layer breakdown, signing with one `runPromise`
-   * per call, and the heap kept by every login contender (a quick run: effect-wechat's).
+   * What only a full run measures: the login on `node:http` with a keep-alive agent,
+   * signing with one `runPromise` per call, and the heap kept by fetch, the floor and the
+   * peers (a quick run: effect-wechat's only). The per-layer breakdown is a phase of its
+   * own (full runs, or `--only layers`).
    */
   readonly extras: boolean
 }

@@ -67,6 +67,28 @@ const pool = async (n: number, width: number, f: (i: number) => Promise<void>) =
   await Promise.all(Array.from({ length: Math.min(width, n) }, worker))
 }
 
+/** The control API of a fake already listening at `url` (what a heap-measuring process uses). */
+export type Control = Pick<Fake, "url" | "codes" | "calls"> & { readonly close: () => void }
+
+export const connect = (url: string): Control => {
+  let userSeq = 0
+  return {
+    url,
+    codes: async (n) => {
+      const out = new Array<Login>(n)
+      await pool(n, 16, async (i) => {
+        const user = USERS[userSeq++ % USERS.length]!
+        const { code } = (await call(`${url}/__fake/authorize`, "POST", { appId: APP.appId, userId: user.id, scope: "snsapi_userinfo" })) as { code: string }
+        out[i] = { code, binding: randomBytes(12).toString("hex"), nickname: user.nickname }
+      })
+      return out
+    },
+    calls: async (endpoint) => ((await call(`${url}/__fake/calls?endpoint=${encodeURIComponent(endpoint)}`, "GET")) as { count: number }).count,
+    close: () => agent.destroy()
+  }
+}
+
+/** Starts the fake in a child process; `close` ends it. */
 export const start = async (): Promise<Fake> => {
   const child: ChildProcess = fork(fileURLToPath(new URL("./fake-server.ts", import.meta.url)), [], {
     execArgv: ["--conditions=effect-wechat-source", "--import", "tsx"],
@@ -87,19 +109,9 @@ export const start = async (): Promise<Fake> => {
     pending.get(m.id)?.({ connections: m.connections, cpuMicros: m.cpuMicros, heapBytes: m.heapBytes })
     pending.delete(m.id)
   })
-  let userSeq = 0
+  const control = connect(url)
   return {
-    url,
-    codes: async (n) => {
-      const out = new Array<Login>(n)
-      await pool(n, 16, async (i) => {
-        const user = USERS[userSeq++ % USERS.length]!
-        const { code } = (await call(`${url}/__fake/authorize`, "POST", { appId: APP.appId, userId: user.id, scope: "snsapi_userinfo" })) as { code: string }
-        out[i] = { code, binding: randomBytes(12).toString("hex"), nickname: user.nickname }
-      })
-      return out
-    },
-    calls: async (endpoint) => ((await call(`${url}/__fake/calls?endpoint=${encodeURIComponent(endpoint)}`, "GET")) as { count: number }).count,
+    ...control,
     stats: () =>
       new Promise((resolve) => {
         const id = nextId++
@@ -107,7 +119,7 @@ export const start = async (): Promise<Fake> => {
         child.send({ type: "stats", id } satisfies Request)
       }),
     close: async () => {
-      agent.destroy()
+      control.close()
       const exited = new Promise((resolve) => child.once("exit", resolve))
       child.disconnect()
       await exited

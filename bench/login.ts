@@ -10,6 +10,10 @@
  *   off too; the floor pays for nothing the library skips).
  * - `effect-wechat` / `effect-wechat-undici`: `Sns.exchangeCode` + `Sns.userInfo` through
  *   `WechatClient.layer` on `FetchHttpClient.layer` / `NodeHttpClient.layerUndici`.
+ * - `effect-floor-node` / `effect-wechat-node` (full runs): the same on `node:http` with a
+ *   keep-alive agent (`NodeHttpClient.layerWithoutAgent` + `makeAgentLayer({ keepAlive:
+ *   true })`), the stack the peers use: `NodeHttpClient.layer`'s own agent has keep-alive
+ *   off on Node 20.
  * - `wechat-oauth`, `co-wechat-oauth`: bench/peers.ts.
  */
 import { FetchHttpClient, HttpClient } from "@effect/platform"
@@ -88,6 +92,12 @@ export const floorContender: Factory = (base) =>
 export const floorUndiciContender: Factory = (base) =>
   effectContender("effect-floor-undici", "Effect floor (HttpClient, undici)", NodeHttpClient.layerUndici, floorProgram(base))
 
+/** `node:http` with a keep-alive agent: a fresh one per runtime, destroyed with it. */
+const nodeKeepAlive = NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true })))
+
+export const floorNodeContender: Factory = (base) =>
+  effectContender("effect-floor-node", "Effect floor (HttpClient, node:http keep-alive)", nodeKeepAlive, floorProgram(base))
+
 /** The library's login, as an app's callback handler would write it. */
 export const libraryLogin = (code: string, binding: string) =>
   Effect.gen(function*() {
@@ -107,3 +117,5 @@ const library = (id: string, label: string, httpClient: Layer.Layer<HttpClient.H
 export const libraryContender = library("effect-wechat", "effect-wechat (FetchHttpClient)", FetchHttpClient.layer)
 
 export const libraryUndiciContender = library("effect-wechat-undici", "effect-wechat (NodeHttpClient.layerUndici)", NodeHttpClient.layerUndici)
+
+export const libraryNodeContender = library("effect-wechat-node", "effect-wechat (node:http keep-alive agent)", nodeKeepAlive)

@@ -6,7 +6,9 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Clock, Effect, ManagedRuntime, Redacted, Runtime } from "effect"
 import { AccessTokenProvider, WechatClient } from "effect-wechat"
-import type { Fake } from "./fake.js"
+import { execFile } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import type { Control, Fake } from "./fake.js"
 import { heapAfterGc, timeLogins } from "./harness.js"
 import { appAt, type Factory } from "./login.js"
 
@@ -87,7 +89,7 @@ export interface LoginHeap {
  * warm-up settles, a run's own inputs) cancels out.
  */
 export const loginHeap = async (
-  fake: Fake,
+  fake: Control,
   factory: Factory,
   sizes: { readonly warmup: number; readonly logins: number; readonly batches: number }
 ): Promise<LoginHeap> => {
@@ -104,7 +106,7 @@ export const loginHeap = async (
   const batch = Math.ceil(sizes.logins / sizes.batches)
   await logIn(sizes.warmup, 64)
   await passTheWindow()
-  const first = await heapAfterGc()
+  const first = await heapAfterGc(20)
   let settled = first
   let live = 0
   for (let i = 0; i < sizes.batches; i++) {
@@ -140,7 +142,7 @@ export const readHeap = async (fake: Fake, reads: number): Promise<ReadHeap> => 
   const loop = Effect.gen(function*() {
     for (let i = 0; i < reads; i++) yield* AccessTokenProvider.get
   })
-  const before = await heapAfterGc()
+  const before = await heapAfterGc(20)
   const started = performance.now()
   await run(loop)
   const ms = performance.now() - started
@@ -148,3 +150,21 @@ export const readHeap = async (fake: Fake, reads: number): Promise<ReadHeap> => 
   await managed.dispose()
   return { reads, mb: (after - before) / MB, microsPerRead: (ms * 1000) / reads }
 }
+
+/** The flags every bench process runs with (package.json's `bench` script). */
+export const NODE_FLAGS = ["--expose-gc", "--no-flush-bytecode", "--conditions=effect-wechat-source", "--import", "tsx"]
+
+/** {@link loginHeap} of the contender `id` in a fresh process (bench/heap-process.ts). */
+export const loginHeapInProcess = (
+  fake: Fake,
+  id: string,
+  sizes: { readonly warmup: number; readonly logins: number; readonly batches: number }
+): Promise<LoginHeap> =>
+  new Promise((resolve, reject) => {
+    const entry = fileURLToPath(new URL("./heap-process.ts", import.meta.url))
+    const args = [...NODE_FLAGS, entry, fake.url, id, String(sizes.warmup), String(sizes.logins), String(sizes.batches)]
+    execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      if (error !== null) return reject(new Error(`heap of ${id}: ${error.message}\n${stderr}`))
+      resolve(JSON.parse(stdout.trim().split("\n").at(-1)!) as LoginHeap)
+    })
+  })

@@ -19,11 +19,13 @@ import {
   type Factory,
   fetchContender,
   floorContender,
+  floorNodeContender,
   floorUndiciContender,
   libraryContender,
+  libraryNodeContender,
   libraryUndiciContender
 } from "./login.js"
-import { loginHeap, readHeap, stampede } from "./memory.js"
+import { loginHeapInProcess, readHeap, stampede } from "./memory.js"
 import { coWechatOauthContender, wechatOauthContender } from "./peers.js"
 import { aggregate, type Sample, sampleOf, summarize, table } from "./report.js"
 import { floorSigner, libraryRunPromiseSigner, librarySigner, type Signer, wechatApiSigner } from "./sign.js"
@@ -54,6 +56,7 @@ const MAIN: ReadonlyArray<Factory> = [
   libraryContender,
   floorUndiciContender,
   libraryUndiciContender,
+  ...(sizes.extras ? [floorNodeContender, libraryNodeContender] : []),
   wechatOauthContender,
   coWechatOauthContender
 ]
@@ -149,10 +152,11 @@ const memoryPhase = async (fake: Fake) => {
   }
   progress(`heap: ${sizes.heapReads.toLocaleString("en-US")} cached reads`)
   const reads = await readHeap(fake, sizes.heapReads)
-  const heapContenders = sizes.extras ? MAIN : [libraryContender]
+  // the library, and in a full run what it is compared with (the library on other clients keeps the same)
+  const heapContenders = sizes.extras ? ["fetch", "effect-floor", "effect-wechat", "wechat-oauth", "co-wechat-oauth"] : ["effect-wechat"]
   const logins = []
-  for (const factory of heapContenders) {
-    const measured = await loginHeap(fake, factory, { warmup: sizes.heapWarmup, logins: sizes.heapLogins, batches: sizes.heapBatches })
+  for (const id of heapContenders) {
+    const measured = await loginHeapInProcess(fake, id, { warmup: sizes.heapWarmup, logins: sizes.heapLogins, batches: sizes.heapBatches })
     if (measured.errors > 0) progress(`  ${measured.contender}: ${measured.errors} failed logins while measuring its heap`)
     progress(`heap: ${measured.logins.toLocaleString("en-US")} logins of ${measured.contender}: per 10,000 ${measured.liveMbPer10k.toFixed(2)} MB inside the window, ${measured.keptMbPer10k.toFixed(2)} MB kept`)
     logins.push(measured)
