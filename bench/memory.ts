@@ -1,7 +1,8 @@
 /**
  * The cold-cache stampede and the heap kept: what stays reachable after full collections
- * (node --expose-gc), measured around a run with everything the run itself needs (its
- * codes, its latency buffer, warm connections) allocated before the first reading.
+ * (node --expose-gc). The login heap is measured in a process of its own
+ * (bench/heap-process.ts), so that nothing an earlier phase left behind is released while
+ * it measures.
  */
 import { FetchHttpClient } from "@effect/platform"
 import { Clock, Effect, ManagedRuntime, Redacted, Runtime } from "effect"

@@ -1,12 +1,13 @@
 /**
- * `npm run bench [-- --quick] [-- --json] [-- --out file]`: effect-wechat against a
- * hand-written fetch loop, an Effect floor and the npm peers, with FakeWechat in a child
- * process on 127.0.0.1. Warms every contender up, then interleaves them run by run
- * (rotating the order each repetition, fresh codes and a full GC before each run) and
- * reports medians: throughput, p50/p99 latency, client CPU per operation, the fake's CPU,
- * connections opened; then the stampede and the heap kept. Prints a table, writes
- * bench/results.json (bench/results.quick.json for --quick) and, with --json, prints the
- * summary as one JSON object on the last line. Method and results: docs/performance.md. Timing goals live here, never in unit tests.
+ * `npm run bench [-- --quick] [--json] [--only login,layers,sign,memory] [--out file]`:
+ * effect-wechat against a hand-written fetch loop, an Effect floor and the npm peers, with
+ * FakeWechat in a child process on 127.0.0.1. Warms every contender up, then interleaves
+ * them run by run (rotating the order each repetition, fresh codes and a full GC before
+ * each run) and reports medians: throughput, p50/p99 latency, client CPU per operation,
+ * the fake's CPU, connections opened; then the stampede and the heap kept. Prints a table,
+ * writes bench/results.json (bench/results.quick.json for --quick) and, with --json, prints
+ * the summary as one JSON object on the last line. Method and results:
+ * docs/performance.md. Timing goals live here, never in unit tests.
  */
 import { writeFileSync } from "node:fs"
 import { cpus, freemem, loadavg, totalmem } from "node:os"
@@ -44,6 +45,8 @@ const PHASES = ["login", "layers", "sign", "memory"] as const
 type Phase = (typeof PHASES)[number]
 /** `--only login,sign`: some phases only, e.g. while tuning one path (the summary then has nulls). */
 const only = option("--only")?.split(",")
+const unknown = only?.filter((p) => !(PHASES as ReadonlyArray<string>).includes(p)) ?? []
+if (unknown.length > 0) throw new Error(`unknown phase ${unknown.join(", ")}: --only takes ${PHASES.join(", ")}`)
 const phases = new Set<Phase>(only === undefined ? (quick ? ["login", "sign", "memory"] : PHASES) : PHASES.filter((p) => only.includes(p)))
 
 const t0 = performance.now()
