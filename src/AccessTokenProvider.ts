@@ -128,7 +128,7 @@ export const make = (
       // store is harmless; classic rotates other processes' tokens, so it needs the store
       degradable: source === "stable"
     })
-    const get = Effect.map(credential.get, (t) => t.accessToken)
+    const get = credential.getWith((t) => t.accessToken)
     const invalidate = (token: Redacted.Redacted<string>) =>
       credential.invalidate(new BasicToken.BasicAccessToken({ accessToken: token, expiresIn: 0 }))
     const use = <A, E, R>(f: (token: Redacted.Redacted<string>) => Effect.Effect<A, E, R>) =>
@@ -159,7 +159,7 @@ export const layer = (
  * @category accessors
  */
 export const get: Effect.Effect<Redacted.Redacted<string>, WechatError | TokenStore.TokenStoreError, AccessTokenProvider> =
-  Effect.flatMap(AccessTokenProvider, (p) => p.get)
+  Effect.withFiberRuntime((fiber) => Context.get(fiber.currentContext as Context.Context<AccessTokenProvider>, AccessTokenProvider).get)
 
 /**
  * Runs `f` with the token, refreshing once and retrying once on `AccessTokenInvalid`.

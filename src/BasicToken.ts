@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
+import { Schema } from "effect"
+import * as Span from "./internal/span.js"
 import { SecretString, Seconds, wire } from "./internal/schemas.js"
 import * as Validate from "./internal/validate.js"
 import { decoder } from "./WechatDecode.js"
@@ -43,7 +44,7 @@ const decodeToken = decoder(BasicAccessToken)
  * @since 0.1.0
  * @category endpoints
  */
-export const fetch = Effect.fn("BasicToken.fetch")(function*() {
+export const fetch = Span.fn("BasicToken.fetch")(function*() {
   const config = yield* WechatConfig
   return yield* execute({
     endpoint: "cgi-bin/token",
@@ -60,7 +61,7 @@ export const fetch = Effect.fn("BasicToken.fetch")(function*() {
  * @since 0.1.0
  * @category endpoints
  */
-export const fetchStable = Effect.fn("BasicToken.fetchStable")(function*(options?: {
+export const fetchStable = Span.fn("BasicToken.fetchStable")(function*(options?: {
   readonly forceRefresh?: boolean | undefined
 }) {
   const forceRefresh = yield* Validate.optionalBoolean("forceRefresh", options?.forceRefresh)

@@ -5,7 +5,9 @@
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Layer, Redacted, Schema, type Scope } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Redacted, Schema, type Scope } from "effect"
+import * as Span from "./internal/span.js"
+import * as Crypto from "node:crypto"
 import { createHash, randomBytes } from "node:crypto"
 import * as AccessTokenProvider from "./AccessTokenProvider.js"
 import * as Credential from "./internal/credential.js"
@@ -50,7 +52,7 @@ const MAX_PAGE_URL = 4096
  * @since 0.1.0
  * @category endpoints
  */
-export const getTicket = Effect.fn("JsSdk.getTicket")(function*(params: {
+export const getTicket = Span.fn("JsSdk.getTicket")(function*(params: {
   readonly accessToken: Secret
   readonly type?: "jsapi" | "wx_card" | undefined
 }) {
@@ -79,6 +81,26 @@ export interface Signature {
 }
 
 const NONCE = /^[A-Za-z0-9]{1,32}$/
+const NONCE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// random bytes come from a pool refilled 4 KiB at a time: a nonce per page view should not
+// cost a call into the system's random source
+let pool = new Uint8Array(0)
+let poolOffset = 0
+
+/** 16 characters of `[A-Za-z0-9]` (about 95 bits), without modulo bias. */
+const newNonce = (): string => {
+  let nonce = ""
+  while (nonce.length < 16) {
+    if (poolOffset >= pool.length) {
+      pool = randomBytes(4096)
+      poolOffset = 0
+    }
+    const byte = pool[poolOffset++]!
+    if (byte < 248) nonce += NONCE_ALPHABET[byte % 62]
+  }
+  return nonce
+}
 
 /**
  * Signs a page for `wx.config`: SHA-1 over
@@ -105,20 +127,11 @@ export const sign: (params: {
   readonly url: string
   readonly nonceStr?: string | undefined
   readonly timestamp?: number | undefined
-}) => Effect.Effect<Signature, InvalidArgument, WechatConfig> = Effect.fn("JsSdk.sign")(function*(params) {
+}) => Effect.Effect<Signature, InvalidArgument, WechatConfig> = Span.fn("JsSdk.sign")(function*(params) {
   const config = yield* WechatConfig
   const ticket = yield* Validate.token("ticket", params.ticket)
-  if (typeof params.url !== "string") return yield* new InvalidArgument({ argument: "url", reason: "must be a string", action: "stop" })
-  // the fragment is not signed, whatever it holds
-  const hash = params.url.indexOf("#")
-  const url = hash === -1 ? params.url : params.url.slice(0, hash)
-  if (url.length > MAX_PAGE_URL || /[\u0000-\u0020\u007f]/.test(url)) {
-    return yield* new InvalidArgument({ argument: "url", reason: `must be the page's URL: at most ${MAX_PAGE_URL} characters, no spaces or control characters`, action: "stop" })
-  }
-  if (!/^https?:\/\/[^/?#\s]+/i.test(url)) {
-    return yield* new InvalidArgument({ argument: "url", reason: "must be the page's absolute http(s) URL", action: "stop" })
-  }
-  const nonceStr = params.nonceStr ?? randomBytes(12).toString("base64").replace(/[^A-Za-z0-9]/g, "x")
+  const url = yield* Either.match(pageUrl(params.url), { onLeft: Effect.fail, onRight: Effect.succeed })
+  const nonceStr = params.nonceStr ?? newNonce()
   if (typeof nonceStr !== "string" || !NONCE.test(nonceStr)) {
     return yield* new InvalidArgument({ argument: "nonceStr", reason: "must be 1 to 32 characters of [A-Za-z0-9]", action: "stop" })
   }
@@ -126,10 +139,35 @@ export const sign: (params: {
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     return yield* new InvalidArgument({ argument: "timestamp", reason: "must be whole seconds since the epoch", action: "stop" })
   }
-  const signature = createHash("sha1")
-    .update(`jsapi_ticket=${Redacted.value(ticket)}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`)
-    .digest("hex")
-  return { appId: config.appId, timestamp, nonceStr, signature }
+  return signed(config.appId, Redacted.value(ticket), url, nonceStr, timestamp)
+})
+
+/** The URL that is signed: the page's absolute http(s) URL, cut at `#` (the fragment is not signed, whatever it holds). */
+const pageUrl = (input: unknown): Either.Either<string, InvalidArgument> => {
+  if (typeof input !== "string") return Either.left(new InvalidArgument({ argument: "url", reason: "must be a string", action: "stop" }))
+  const hash = input.indexOf("#")
+  const url = hash === -1 ? input : input.slice(0, hash)
+  if (url.length > MAX_PAGE_URL || /[\u0000-\u0020\u007f]/.test(url)) {
+    return Either.left(new InvalidArgument({ argument: "url", reason: `must be the page's URL: at most ${MAX_PAGE_URL} characters, no spaces or control characters`, action: "stop" }))
+  }
+  if (!/^https?:\/\/[^/?#\s]+/i.test(url)) {
+    return Either.left(new InvalidArgument({ argument: "url", reason: "must be the page's absolute http(s) URL", action: "stop" }))
+  }
+  return Either.right(url)
+}
+
+// Node's one-shot crypto.hash (20.12+) skips the Hash object createHash allocates
+const oneShot = (Crypto as { readonly hash?: (algorithm: string, data: string) => string }).hash
+const sha1Hex = oneShot === undefined
+  ? (data: string) => createHash("sha1").update(data).digest("hex")
+  : (data: string) => oneShot("sha1", data)
+
+/** WeChat's signature: SHA-1 over the four fields in name order, raw values. */
+const signed = (appId: string, ticket: string, url: string, nonceStr: string, timestamp: number): Signature => ({
+  appId,
+  timestamp,
+  nonceStr,
+  signature: sha1Hex(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`)
 })
 
 /**
@@ -195,7 +233,7 @@ export const makeTicketProvider = (options: TicketProviderOptions = {}): Effect.
       degradable: provider.degradable
     })
     return {
-      get: Effect.map(credential.get, (t) => t.ticket),
+      get: credential.getWith((t) => t.ticket),
       invalidate: (ticket) => credential.invalidate(new JsSdkTicket({ ticket, expiresIn: 0 }))
     }
   })
@@ -239,7 +277,16 @@ export const signPage: (url: string) => Effect.Effect<
   Signature,
   InvalidArgument | WechatError | TokenStore.TokenStoreError,
   TicketProvider | WechatConfig
-> = Effect.fn("JsSdk.signPage")(function*(url: string) {
-  const ticket = yield* Effect.flatMap(TicketProvider, (p) => p.get)
-  return yield* sign({ ticket, url })
-})
+> = (url: string) =>
+  // the hot path of a /jssdk-config endpoint: one step reads the services and the clock,
+  // and the cached ticket is WeChat's, already checked when it was fetched
+  Effect.withFiberRuntime((fiber) => {
+    const page = pageUrl(url)
+    if (page._tag === "Left") return Effect.fail(page.left)
+    const provider = Context.get(fiber.currentContext as Context.Context<TicketProvider>, TicketProvider)
+    const appId = Context.get(fiber.currentContext as Context.Context<WechatConfig>, WechatConfig).appId
+    const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+    const signing = Effect.map(provider.get, (ticket) =>
+      signed(appId, Redacted.value(ticket), page.right, newNonce(), Math.floor(clock.unsafeCurrentTimeMillis() / 1000)))
+    return Span.isTraced(fiber.currentTracer) ? Effect.withSpan(signing, "JsSdk.signPage", { captureStackTrace: false }) : signing
+  })

@@ -19,6 +19,7 @@
  */
 import { HttpClient } from "@effect/platform"
 import { type Duration, Effect, Either, Option, Redacted, Schema } from "effect"
+import * as Span from "./internal/span.js"
 import * as AccessTokenProvider from "./AccessTokenProvider.js"
 import { makeExchangeOnce } from "./internal/exchangeOnce.js"
 import * as Crypto from "./internal/miniprogramCrypto.js"
@@ -186,7 +187,7 @@ const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
  * @since 0.1.0
  * @category endpoints
  */
-export const code2Session = Effect.fn("MiniProgram.code2Session")(function*(
+export const code2Session = Span.fn("MiniProgram.code2Session")(function*(
   jsCode: string,
   options?: { readonly binding?: Secret | undefined }
 ) {
@@ -227,7 +228,7 @@ export interface LoginOptions {
  * @since 0.2.0
  * @category login
  */
-export const login = Effect.fn("MiniProgram.login")(function*(jsCode: string, options?: LoginOptions) {
+export const login = Span.fn("MiniProgram.login")(function*(jsCode: string, options?: LoginOptions) {
   if (options !== undefined && (typeof options !== "object" || options === null)) return yield* invalid("options", "must be an object")
   const keepFor = yield* Validate.duration("keepFor", options?.keepFor ?? "3 days", { min: "1 minute", max: "30 days", action: "stop" })
   const session = yield* code2Session(jsCode, { binding: options?.binding })
@@ -246,7 +247,7 @@ export const login = Effect.fn("MiniProgram.login")(function*(jsCode: string, op
  * @since 0.2.0
  * @category endpoints
  */
-export const phoneNumber = Effect.fn("MiniProgram.phoneNumber")(function*(params: {
+export const phoneNumber = Span.fn("MiniProgram.phoneNumber")(function*(params: {
   readonly code: string
   readonly openid?: string | undefined
 }) {
@@ -294,7 +295,7 @@ const checkWith = (openid: string, sessionKey: Redacted.Redacted<string>) =>
  * @since 0.2.0
  * @category endpoints
  */
-export const checkSessionKey = Effect.fn("MiniProgram.checkSessionKey")(function*(params: {
+export const checkSessionKey = Span.fn("MiniProgram.checkSessionKey")(function*(params: {
   readonly openid: string
   readonly sessionKey?: Secret | undefined
 }) {
@@ -368,7 +369,7 @@ export interface Decrypt {
  * @since 0.2.0
  * @category open data
  */
-export const decrypt: Decrypt = Effect.fn("MiniProgram.decrypt")(function*(
+export const decrypt: Decrypt = Span.fn("MiniProgram.decrypt")(function*(
   input: EncryptedData & { readonly sessionKey: Secret },
   schema?: Schema.Schema.AnyNoContext,
   options?: DecryptOptions
@@ -445,7 +446,7 @@ const askWechat = (openid: string, sessionKey: Redacted.Redacted<string>) =>
  * @since 0.2.0
  * @category login
  */
-export const decryptFor: DecryptFor = Effect.fn("MiniProgram.decryptFor")(function*(
+export const decryptFor: DecryptFor = Span.fn("MiniProgram.decryptFor")(function*(
   openid: string,
   data: EncryptedData,
   schema?: Schema.Schema.AnyNoContext,

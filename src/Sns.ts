@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import { Clock, Duration, Effect, Option, Redacted, Schema } from "effect"
+import * as Span from "./internal/span.js"
 import { makeExchangeOnce } from "./internal/exchangeOnce.js"
 import { keysOf } from "./internal/keys.js"
 import { OptionalId, SecretString, Seconds, wire } from "./internal/schemas.js"
@@ -218,7 +219,7 @@ export const authorizeUrl: (params: {
    * callback twice). The exchange is idempotent for the same session either way.
    */
   readonly connectRedirect?: boolean | undefined
-}) => Effect.Effect<string, InvalidArgument, WechatConfig> = Effect.fn("Sns.authorizeUrl")(function*(params) {
+}) => Effect.Effect<string, InvalidArgument, WechatConfig> = Span.fn("Sns.authorizeUrl")(function*(params) {
   if (params.scope !== "snsapi_base" && params.scope !== "snsapi_userinfo") {
     return yield* invalid("scope", "must be snsapi_base or snsapi_userinfo")
   }
@@ -241,7 +242,7 @@ export const qrConnectUrl: (params: {
   readonly redirectUri: string
   readonly state?: string | undefined
   readonly lang?: "cn" | "en" | undefined
-}) => Effect.Effect<string, InvalidArgument, WechatConfig> = Effect.fn("Sns.qrConnectUrl")(function*(params) {
+}) => Effect.Effect<string, InvalidArgument, WechatConfig> = Span.fn("Sns.qrConnectUrl")(function*(params) {
   if (params.lang !== undefined && params.lang !== "cn" && params.lang !== "en") {
     return yield* invalid("lang", "must be cn or en")
   }
@@ -324,9 +325,7 @@ const sessionOf = (session: Secret | undefined): Effect.Effect<string | undefine
  * @since 0.2.0
  * @category state
  */
-export const makeState: (options: StateOptions) => Effect.Effect<string, InvalidArgument, WechatConfig> = Effect.fn(
-  "Sns.makeState"
-)(function*(options: StateOptions) {
+export const makeState: (options: StateOptions) => Effect.Effect<string, InvalidArgument, WechatConfig> = Span.fn("Sns.makeState")(function*(options: StateOptions) {
   if (typeof options !== "object" || options === null) return yield* invalid("options", "must be an object")
   const session = yield* sessionOf(options.session)
   const cookieless = yield* Validate.optionalBoolean("cookieless", options.cookieless)
@@ -357,7 +356,7 @@ export const makeState: (options: StateOptions) => Effect.Effect<string, Invalid
 export const verifyState: (
   state: string,
   options?: { readonly session?: Secret | undefined; readonly cookieless?: boolean | undefined }
-) => Effect.Effect<VerifiedState, InvalidState, WechatConfig> = Effect.fn("Sns.verifyState")(function*(
+) => Effect.Effect<VerifiedState, InvalidState, WechatConfig> = Span.fn("Sns.verifyState")(function*(
   state: string,
   options?: { readonly session?: Secret | undefined; readonly cookieless?: boolean | undefined }
 ) {
@@ -421,7 +420,7 @@ export interface ExchangeOptions {
  * @since 0.1.0
  * @category endpoints
  */
-export const exchangeCode = Effect.fn("Sns.exchangeCode")(function*(code: string, options?: ExchangeOptions) {
+export const exchangeCode = Span.fn("Sns.exchangeCode")(function*(code: string, options?: ExchangeOptions) {
   yield* Validate.code("code", code)
   if (options?.binding !== undefined) yield* Validate.binding("binding", options.binding)
   const config = yield* WechatConfig
@@ -441,7 +440,7 @@ export const exchangeCode = Effect.fn("Sns.exchangeCode")(function*(code: string
  * @since 0.1.0
  * @category endpoints
  */
-export const refreshToken = Effect.fn("Sns.refreshToken")(function*(refreshToken: Secret) {
+export const refreshToken = Span.fn("Sns.refreshToken")(function*(refreshToken: Secret) {
   const refresh = yield* Validate.token("refreshToken", refreshToken)
   const config = yield* WechatConfig
   return yield* execute({
@@ -458,7 +457,7 @@ export const refreshToken = Effect.fn("Sns.refreshToken")(function*(refreshToken
  * @since 0.1.0
  * @category endpoints
  */
-export const checkToken = Effect.fn("Sns.checkToken")(function*(params: {
+export const checkToken = Span.fn("Sns.checkToken")(function*(params: {
   readonly accessToken: Secret
   readonly openid: string
 }) {
@@ -479,7 +478,7 @@ export const checkToken = Effect.fn("Sns.checkToken")(function*(params: {
  * @since 0.1.0
  * @category endpoints
  */
-export const userInfo = Effect.fn("Sns.userInfo")(function*(params: {
+export const userInfo = Span.fn("Sns.userInfo")(function*(params: {
   readonly accessToken: Secret
   readonly openid: string
   readonly lang?: Lang | undefined

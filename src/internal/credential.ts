@@ -10,7 +10,7 @@
  * store goes and once when it is back.
  * @internal
  */
-import { Clock, type Deferred, Duration, Effect, Option, Schema, type Scope } from "effect"
+import { Clock, Context, type Deferred, Duration, Effect, Option, Schema, type Scope } from "effect"
 import type * as TokenStore from "../TokenStore.js"
 import type { Keys } from "./keys.js"
 import * as Lock from "./lock.js"
@@ -44,6 +44,8 @@ export interface Options<A, I, E> {
 
 export interface Credential<A, E> {
   readonly get: Effect.Effect<A, E | TokenStore.TokenStoreError>
+  /** `get`, seen through `f` (one step on the hot path instead of two). */
+  readonly getWith: <B>(f: (value: A) => B) => Effect.Effect<B, E | TokenStore.TokenStoreError>
   /** Forgets `value` here and in the store, unless it was already replaced. */
   readonly invalidate: (value: A) => Effect.Effect<void, TokenStore.TokenStoreError>
 }
@@ -139,17 +141,21 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
       scope // ends with the provider
     )
 
-    const get: Effect.Effect<A, E | TokenStore.TokenStoreError> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const current = local
-      if (current !== undefined && fresh(current, now)) return Effect.succeed(current.value)
-      if (current !== undefined && now < current.expiresAt) {
-        // still valid: answer now, refresh in the background (unless a refresh is under way)
-        return flights.has(key)
-          ? Effect.succeed(current.value)
-          : refresh.pipe(Effect.ignore, Effect.forkIn(scope), Effect.as(current.value))
-      }
-      return Effect.map(refresh, (c) => c.value)
-    })
+    // the hot path (every signature, every token-using call): one step reads the clock
+    const getWith = <B>(f: (value: A) => B): Effect.Effect<B, E | TokenStore.TokenStoreError> =>
+      Effect.withFiberRuntime((fiber) => {
+        const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
+        const current = local
+        if (current !== undefined && fresh(current, now)) return Effect.succeed(f(current.value))
+        if (current !== undefined && now < current.expiresAt) {
+          // still valid: answer now, refresh in the background (unless a refresh is under way)
+          return flights.has(key)
+            ? Effect.succeed(f(current.value))
+            : refresh.pipe(Effect.ignore, Effect.forkIn(scope), Effect.as(f(current.value)))
+        }
+        return Effect.map(refresh, (c) => f(c.value))
+      })
+    const get = getWith((value) => value)
 
     const forgetInStore = (secret: string) =>
       Effect.gen(function*() {
@@ -168,5 +174,5 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
         return options.degradable ? Effect.catchAll(forgetInStore(secret), down) : forgetInStore(secret)
       })
 
-    return { get, invalidate }
+    return { get, getWith, invalidate }
   })
