@@ -10,6 +10,7 @@ import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform
 import type { HttpClientError } from "@effect/platform/HttpClientError"
 import { Duration, Effect, Either, Option, Redacted } from "effect"
 import * as Body from "./internal/body.js"
+import { withTimeout } from "./internal/timeout.js"
 import { CODE_EXCHANGES } from "./internal/endpoints.js"
 import { scrub as scrubText } from "./internal/scrub.js"
 import type { Decoder } from "./WechatDecode.js"
@@ -251,19 +252,16 @@ const send = (
 ): Effect.Effect<string, WechatTransportError> =>
   Effect.gen(function*() {
     const bases = [config.apiBaseUrl, ...config.fallbackApiBaseUrls]
+    const timeoutMillis = Duration.toMillis(config.timeout)
     for (let i = 0; ; i++) {
-      const result = yield* attempt(client, bases[i]!, request, config).pipe(
-        Effect.timeoutFail({
-          duration: config.timeout,
-          onTimeout: () =>
-            new WechatTransportError({
-              endpoint: request.endpoint,
-              reason: "timeout",
-              sent: true,
-              detail: `no answer within ${Duration.format(config.timeout)}`,
-              action: afterSending(request.endpoint, true)
-            })
-        }),
+      const result = yield* withTimeout(attempt(client, bases[i]!, request, config), config.timeout, timeoutMillis, () =>
+        new WechatTransportError({
+          endpoint: request.endpoint,
+          reason: "timeout",
+          sent: true,
+          detail: `no answer within ${Duration.format(config.timeout)}`,
+          action: afterSending(request.endpoint, true)
+        })).pipe(
         Effect.either
       )
       if (Either.isRight(result)) return result.right

@@ -1,6 +1,6 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Redacted, TestClock } from "effect"
+import { type Duration, Effect, Fiber, Layer, Redacted, TestClock } from "effect"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { BasicToken, Sns, TokenStore, WechatConfig } from "../src/index.js"
@@ -109,4 +109,48 @@ describe("timeout", () => {
       const error = yield* Fiber.join(fiber)
       expect(error._tag).toBe("WechatTransportError")
     }))
+})
+
+describe("the per-request deadline on the live clock", () => {
+  /** A server that never answers, and tells when the client's connection is gone. */
+  const stallingServer = Effect.acquireRelease(
+    Effect.async<{ readonly url: string; readonly closed: Promise<number>; readonly close: () => void }>((resume) => {
+      let onClosed: (at: number) => void = () => {}
+      const closed = new Promise<number>((r) => (onClosed = r))
+      const server = createServer((req) => req.socket.once("close", () => onClosed(Date.now())))
+      server.listen(0, "127.0.0.1", () =>
+        resume(Effect.succeed({
+          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          closed,
+          close: () => {
+            server.closeAllConnections()
+            server.close()
+          }
+        })))
+    }),
+    (s) => Effect.sync(s.close)
+  )
+  const live = (url: string, timeout: Duration.DurationInput) =>
+    Layer.mergeAll(FetchHttpClient.layer, TokenStore.layerMemory, WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", apiBaseUrl: url, timeout }))
+
+  it.live("a timeout ends the request: the connection is closed, the error is typed", () =>
+    Effect.gen(function*() {
+      const server = yield* stallingServer
+      const started = Date.now()
+      const error = yield* Effect.flip(BasicToken.fetch().pipe(Effect.provide(live(server.url, "300 millis"))))
+      expect(error._tag === "WechatTransportError" && error.reason).toBe("timeout")
+      const closedAt = yield* Effect.promise(() => server.closed)
+      expect(closedAt - started).toBeLessThan(1300)
+    }).pipe(Effect.scoped))
+
+  it.live("interrupting the caller ends the request, long before the deadline", () =>
+    Effect.gen(function*() {
+      const server = yield* stallingServer
+      const call = yield* Effect.fork(BasicToken.fetch().pipe(Effect.provide(live(server.url, "30 seconds"))))
+      yield* Effect.sleep("200 millis")
+      const interruptedAt = Date.now()
+      yield* Fiber.interrupt(call)
+      const closedAt = yield* Effect.promise(() => server.closed)
+      expect(closedAt - interruptedAt).toBeLessThan(1000)
+    }).pipe(Effect.scoped))
 })
