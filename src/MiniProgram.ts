@@ -172,7 +172,7 @@ export class WatermarkMismatch extends Schema.TaggedError<WatermarkMismatch>("ef
 }
 
 const decodeSession = decoder(MiniProgramSession)
-const redeemOnce = makeExchangeOnce("jscode", "sns/jscode2session", MiniProgramSession)
+const redeemOnce = makeExchangeOnce("jscode", "sns/jscode2session", decodeSession)
 const decodePhone = decoder(Schema.Struct({ phoneInfo: wire("phone_info", PhoneNumber) }))
 const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
 
@@ -194,12 +194,11 @@ export const code2Session = Span.fn("MiniProgram.code2Session")(function*(
   yield* Validate.code("jsCode", jsCode)
   if (options?.binding !== undefined) yield* Validate.binding("binding", options.binding)
   const config = yield* WechatConfig
-  const exchange = execute({
+  return yield* redeemOnce(jsCode, options?.binding, {
     endpoint: "sns/jscode2session",
     method: "GET",
     query: { appid: config.appId, secret: config.appSecret, js_code: Redacted.make(jsCode), grant_type: "authorization_code" }
-  }, decodeSession)
-  return yield* redeemOnce(jsCode, options?.binding, exchange)
+  })
 })
 
 /**

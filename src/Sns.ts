@@ -127,7 +127,7 @@ export class SnsUserInfo extends Schema.Class<SnsUserInfo>("effect-wechat/SnsUse
 const decodeToken = decoder(SnsToken)
 const decodeUserInfo = decoder(SnsUserInfo)
 const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
-const redeemOnce = makeExchangeOnce("code", "sns/oauth2/access_token", SnsToken)
+const redeemOnce = makeExchangeOnce("code", "sns/oauth2/access_token", decodeToken)
 
 const STATE = /^[A-Za-z0-9]*$/
 const LANGS: ReadonlyArray<Lang> = ["zh_CN", "zh_TW", "en"]
@@ -424,12 +424,11 @@ export const exchangeCode = Span.fn("Sns.exchangeCode")(function*(code: string, 
   yield* Validate.code("code", code)
   if (options?.binding !== undefined) yield* Validate.binding("binding", options.binding)
   const config = yield* WechatConfig
-  const exchange = execute({
+  return yield* redeemOnce(code, options?.binding, {
     endpoint: "sns/oauth2/access_token",
     method: "GET",
     query: { appid: config.appId, secret: config.appSecret, code: Redacted.make(code), grant_type: "authorization_code" }
-  }, decodeToken)
-  return yield* redeemOnce(code, options?.binding, exchange)
+  })
 })
 
 /**

@@ -14,15 +14,17 @@
  * or locked, redemption goes ahead without the cross-process dedupe.
  * @internal
  */
-import { Cause, type Deferred, Duration, Effect, Exit, Option, Redacted, Schema } from "effect"
+import type { HttpClient } from "@effect/platform"
+import { Cause, type Deferred, Duration, Effect, Either, Exit, Option, Redacted, Schema } from "effect"
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as TokenStore from "../TokenStore.js"
+import type { Decoder } from "../WechatDecode.js"
 import { redact, type Secret, WechatConfig } from "../WechatConfig.js"
 import { CodeAlreadyUsed, WechatError } from "../WechatError.js"
+import { execute, type Request } from "../WechatHttp.js"
 import * as Deployment from "./deployment.js"
-import { keysOf } from "./keys.js"
+import { type Keys, keysOf } from "./keys.js"
 import * as Lock from "./lock.js"
-import * as Sealed from "./sealed.js"
 
 /** How long `CodeAlreadyUsed` / `InvalidCode` are kept, so a burst of duplicates costs one call. */
 export const failureTtl = Duration.seconds(10)
@@ -34,11 +36,18 @@ type Outcome<A> =
   | { readonly _tag: "Spent" }
   | { readonly _tag: "Failed"; readonly error: WechatError }
 
-/** The stored form of an outcome. */
-type Stored<A> =
-  | { readonly b: string; readonly ok: A }
-  | { readonly spent: true }
-  | { readonly error: WechatError }
+/**
+ * The stored form of an outcome, sealed: WeChat's own answer (`t`, decoded again when a
+ * duplicate reads it, so a redemption pays for no encoding) with the binding it belongs
+ * to (`b`); `s` for a spent code; `e` for a kept failure.
+ */
+type Stored =
+  | { readonly b: string; readonly t: string }
+  | { readonly s: 1 }
+  | { readonly e: unknown }
+
+const encodeError = Schema.encodeSync(WechatError)
+const decodeError = Schema.decodeUnknownOption(WechatError)
 
 const inflight = new WeakMap<TokenStore.Service, Map<string, Deferred.Deferred<unknown, unknown>>>()
 
@@ -61,23 +70,36 @@ const warn = (what: string, error: TokenStore.TokenStoreError) =>
   )
 
 /**
- * The redemption of one kind of code (`code`, `jscode`) whose result has `schema`;
- * codecs are compiled once here, not per call.
+ * The redemption of one kind of code (`code`, `jscode`) at `endpoint`, whose answer
+ * `decode` reads.
  */
-export const makeExchangeOnce = <A, I>(kind: string, endpoint: string, schema: Schema.Schema<A, I>) => {
-  const stored: Sealed.Codec<Stored<A>> = Sealed.codec(Schema.Union(
-    Schema.Struct({ b: Schema.String, ok: schema }),
-    Schema.Struct({ spent: Schema.Literal(true) }),
-    Schema.Struct({ error: WechatError })
-  ))
-  const toOutcome = (s: Stored<A>): Outcome<A> =>
-    "ok" in s ? { _tag: "Redeemed", binding: s.b, value: s.ok } : "spent" in s ? { _tag: "Spent" } : { _tag: "Failed", error: s.error }
+export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Decoder<A>) => {
+  // the exchange keeps WeChat's text beside the value, to store it as it came
+  const withText: Decoder<{ readonly value: A; readonly text: string }> = (e, text, secrets) =>
+    Either.map(decode(e, text, secrets), (value) => ({ value, text }))
 
-  return <R>(
+  const open = (keys: Keys, k: string, raw: string): Option.Option<Outcome<A>> => {
+    const text = keys.open(k, raw)
+    if (text === undefined) return Option.none()
+    let stored: Stored
+    try {
+      stored = JSON.parse(text) as Stored
+    } catch {
+      return Option.none()
+    }
+    if (typeof stored !== "object" || stored === null) return Option.none()
+    if ("s" in stored) return Option.some({ _tag: "Spent" })
+    if ("e" in stored) return Option.map(decodeError(stored.e), (error) => ({ _tag: "Failed", error }))
+    if (typeof stored.b !== "string" || typeof stored.t !== "string") return Option.none()
+    const binding = stored.b
+    return Option.map(Either.getRight(decode(endpoint, stored.t)), (value) => ({ _tag: "Redeemed", binding, value }))
+  }
+
+  return (
     code: string,
     binding: Secret | undefined,
-    exchange: Effect.Effect<A, WechatError, R>
-  ): Effect.Effect<A, WechatError, WechatConfig | R> =>
+    request: Request
+  ): Effect.Effect<A, WechatError, WechatConfig | HttpClient.HttpClient> =>
     Effect.gen(function*() {
       const config = yield* WechatConfig
       const store = yield* TokenStore.TokenStore
@@ -89,33 +111,36 @@ export const makeExchangeOnce = <A, I>(kind: string, endpoint: string, schema: S
       // long enough for one request to every host; renewed while the exchange runs
       const lockTtl = Duration.sum(Duration.times(config.timeout, 1 + config.fallbackApiBaseUrls.length), Duration.seconds(2))
 
-      const read: Effect.Effect<Option.Option<Outcome<A>>> = stored.get(store, keys, k).pipe(
-        Effect.map(Option.map(toOutcome)),
+      const read: Effect.Effect<Option.Option<Outcome<A>>> = store.get(k).pipe(
+        Effect.map(Option.flatMap((raw) => open(keys, k, raw))),
         Effect.catchAll((e) => Effect.as(warn("the token store could not be read", e), Option.none()))
       )
-      const keep = (value: Stored<A>, ttl: Duration.Duration) =>
-        stored.set(store, keys, k, value, ttl).pipe(
+      const keep = (value: Stored, ttl: Duration.Duration) =>
+        store.set(k, keys.seal(k, JSON.stringify(value)), ttl).pipe(
           Effect.catchAll((e) => warn("the exchange result could not be cached", e))
         )
 
-      const redeem: Effect.Effect<Outcome<A>, never, R> = Effect.flatMap(Effect.exit(exchange), (exit): Effect.Effect<Outcome<A>> => {
-        if (Exit.isSuccess(exit)) {
-          return Effect.as(
-            keep(binding === undefined ? { spent: true } : { b: mine, ok: exit.value }, config.duplicateWindow),
-            { _tag: "Redeemed", binding: mine, value: exit.value }
-          )
+      const redeem: Effect.Effect<Outcome<A>, never, HttpClient.HttpClient | WechatConfig> = Effect.flatMap(
+        Effect.exit(execute(request, withText)),
+        (exit): Effect.Effect<Outcome<A>> => {
+          if (Exit.isSuccess(exit)) {
+            return Effect.as(
+              keep(binding === undefined ? { s: 1 } : { b: mine, t: exit.value.text }, config.duplicateWindow),
+              { _tag: "Redeemed", binding: mine, value: exit.value.value }
+            )
+          }
+          const failed = Cause.failureOption(exit.cause)
+          // a defect or an interruption is not an outcome: it propagates as is
+          if (Option.isNone(failed)) return Effect.failCause(exit.cause as Cause.Cause<never>)
+          const outcome = { _tag: "Failed", error: failed.value } as const
+          return cacheable(failed.value) ? Effect.as(keep({ e: encodeError(failed.value) }, failureTtl), outcome) : Effect.succeed(outcome)
         }
-        const failed = Cause.failureOption(exit.cause)
-        // a defect or an interruption is not an outcome: it propagates as is
-        if (Option.isNone(failed)) return Effect.failCause(exit.cause as Cause.Cause<never>)
-        const outcome = { _tag: "Failed", error: failed.value } as const
-        return cacheable(failed.value) ? Effect.as(keep({ error: failed.value }, failureTtl), outcome) : Effect.succeed(outcome)
-      })
+      )
 
       // In process, the single flight already serialises duplicates; a shared store adds its
       // lock (and a second read under it) for the other processes. None = another process
       // holds the lock.
-      const attempt: Effect.Effect<Option.Option<Outcome<A>>, TokenStore.TokenStoreError, R> = Effect.flatMap(read, (found) => {
+      const attempt: Effect.Effect<Option.Option<Outcome<A>>, TokenStore.TokenStoreError, HttpClient.HttpClient | WechatConfig> = Effect.flatMap(read, (found) => {
         if (Option.isSome(found)) return Effect.succeed(found)
         if (!store.shared) return Effect.map(redeem, Option.some)
         return Lock.holding(store, `${k}:lock`, lockTtl, Effect.flatMap(read, (again) => (Option.isSome(again) ? Effect.succeed(again.value) : redeem))).pipe(
