@@ -162,8 +162,15 @@ const makeMemoryUnsafe = (options: MemoryOptions = {}): Service => {
         for (const [k, cell] of map) if (cell.expiresAt <= now) map.delete(k)
       }
     }
-    // Map order is write order: past the bound, drop the oldest writes (no scan)
-    while (cells.size > maxEntries) cells.delete(cells.keys().next().value!)
+    // Map order is write order: past the bound, drop the oldest tenth in one pass (deleting
+    // one entry per write would walk the Map's growing run of deleted slots every time)
+    if (cells.size > maxEntries) {
+      let excess = cells.size - Math.floor(maxEntries * 0.9)
+      for (const k of cells.keys()) {
+        if (excess-- <= 0) break
+        cells.delete(k)
+      }
+    }
   }
   const write = (map: Map<string, Cell>, k: string, value: string, expiresAt: number) => {
     map.delete(k) // re-inserted last: the newest write
