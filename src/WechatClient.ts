@@ -40,6 +40,7 @@ import * as JsSdk from "./JsSdk.js"
 import * as TokenStore from "./TokenStore.js"
 import * as WechatConfig from "./WechatConfig.js"
 import type { InvalidArgument } from "./WechatError.js"
+import * as WechatHttp from "./WechatHttp.js"
 import * as WechatRetry from "./WechatRetry.js"
 
 /**
@@ -83,7 +84,8 @@ const wire = <E1, E, R>(config: Layer.Layer<WechatConfig.WechatConfig, E1>, opti
   const retry = options.retry === false
     ? WechatRetry.layer(WechatRetry.none)
     : WechatRetry.layerWith(options.retry ?? {})
-  const base = Layer.mergeAll(config, options.httpClient ?? FetchHttpClient.layer, store, retry)
+  // fetch's no-redirect option once for the program, not once per request
+  const base = Layer.mergeAll(config, options.httpClient ?? FetchHttpClient.layer, WechatHttp.layerNoRedirects, store, retry)
   const declared = options.processes === "many" ? TokenStore.layerManyProcesses : Layer.empty
   return JsSdk.layerTicketProvider(options.tickets ?? {}).pipe(
     Layer.provideMerge(AccessTokenProvider.layer(options.tokens ?? {})),

@@ -8,8 +8,9 @@
  */
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
-import { Duration, Effect, Either, Option, Redacted } from "effect"
+import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as Body from "./internal/body.js"
+import * as Span from "./internal/span.js"
 import { withTimeout } from "./internal/timeout.js"
 import { CODE_EXCHANGES } from "./internal/endpoints.js"
 import { scrub as scrubText } from "./internal/scrub.js"
@@ -205,11 +206,25 @@ const locationOrigin = (location: string | undefined) => {
 /**
  * Fetch follows redirects unless told not to: set `redirect: "manual"` on the fetch
  * client's options (keeping the user's own), so a 3xx comes back as it is. Other clients
- * (Node's, undici's) do not follow redirects.
+ * (Node's, undici's) do not follow redirects. Providing a service per request is costly,
+ * so it is skipped when the context already says so (`WechatClient` provides it once).
  */
 const noRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
-    Effect.provideService(effect, FetchHttpClient.RequestInit, { ...Option.getOrUndefined(init), redirect: "manual" }))
+  Effect.withFiberRuntime((fiber) => {
+    const init = Context.getOption(fiber.currentContext, FetchHttpClient.RequestInit)
+    return Option.isSome(init) && init.value.redirect === "manual"
+      ? effect
+      : Effect.provideService(effect, FetchHttpClient.RequestInit, { ...Option.getOrUndefined(init), redirect: "manual" })
+  })
+
+/**
+ * Fetch's options that keep it from following redirects, for a layer to provide once
+ * (`WechatClient` does), so requests need not set them one by one.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerNoRedirects: Layer.Layer<FetchHttpClient.RequestInit> = Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" })
 
 /**
  * Sends a request to WeChat and decodes the answer. Tries `apiBaseUrl`, then each of
@@ -227,44 +242,49 @@ export const execute = <A>(
   request: Request,
   decode: Decoder<A>
 ): Effect.Effect<A, WechatError, HttpClient.HttpClient | WechatConfig> =>
-  Effect.gen(function*() {
-    const config = yield* WechatConfig
-    const client = quiet(yield* HttpClient.HttpClient)
-    const policy = yield* WechatRetry.WechatRetry
-    yield* Effect.annotateCurrentSpan("wechat.endpoint", request.endpoint)
-    const once = Effect.flatMap(noRedirects(send(client, config, request)), (text) => decode(request.endpoint, text, () => secretsOf(request, config)))
-    return yield* (policy === WechatRetry.none ? once : Effect.retry(once, policy))
-  }).pipe(
-    Effect.tapError((error) =>
-      Effect.annotateCurrentSpan({
-        "wechat.error": error._tag,
-        ...("errcode" in error ? { "wechat.errcode": error.errcode } : {}),
-        ...("rid" in error && error.rid !== undefined ? { "wechat.rid": error.rid } : {})
-      })
+  // one step reads the config, the client, the retry policy and the tracer: this is every
+  // request's path, so it takes as few steps as it can
+  Effect.withFiberRuntime((fiber) => {
+    const context = fiber.currentContext as Context.Context<HttpClient.HttpClient | WechatConfig>
+    const config = Context.get(context, WechatConfig)
+    const client = quiet(Context.get(context, HttpClient.HttpClient))
+    const policy = Context.get(context as Context.Context<never>, WechatRetry.WechatRetry)
+    const once = Effect.flatMap(noRedirects(send(client, config, request)), (text) =>
+      decode(request.endpoint, text, () => secretsOf(request, config)))
+    const run = policy === WechatRetry.none ? once : Effect.retry(once, policy)
+    if (fiber.currentSpan === undefined || !Span.isTraced(fiber.currentTracer)) return run
+    return Effect.andThen(Effect.annotateCurrentSpan("wechat.endpoint", request.endpoint), run).pipe(
+      Effect.tapError((error) =>
+        Effect.annotateCurrentSpan({
+          "wechat.error": error._tag,
+          ...("errcode" in error ? { "wechat.errcode": error.errcode } : {}),
+          ...("rid" in error && error.rid !== undefined ? { "wechat.rid": error.rid } : {})
+        })
+      )
     )
-  )
+  })
 
 /** Tries each host in turn while nothing could be sent; each attempt has the timeout. */
 const send = (
   client: HttpClient.HttpClient,
   config: WechatConfigService,
   request: Request
-): Effect.Effect<string, WechatTransportError> =>
-  Effect.gen(function*() {
-    const bases = [config.apiBaseUrl, ...config.fallbackApiBaseUrls]
-    const timeoutMillis = Duration.toMillis(config.timeout)
-    for (let i = 0; ; i++) {
-      const result = yield* withTimeout(attempt(client, bases[i]!, request, config), config.timeout, timeoutMillis, () =>
-        new WechatTransportError({
-          endpoint: request.endpoint,
-          reason: "timeout",
-          sent: true,
-          detail: `no answer within ${Duration.format(config.timeout)}`,
-          action: afterSending(request.endpoint, true)
-        })).pipe(
-        Effect.either
-      )
-      if (Either.isRight(result)) return result.right
-      if (result.left.sent || i === bases.length - 1) return yield* result.left
-    }
-  })
+): Effect.Effect<string, WechatTransportError> => {
+  const timeoutMillis = Duration.toMillis(config.timeout)
+  const onTimeout = () =>
+    new WechatTransportError({
+      endpoint: request.endpoint,
+      reason: "timeout",
+      sent: true,
+      detail: `no answer within ${Duration.format(config.timeout)}`,
+      action: afterSending(request.endpoint, true)
+    })
+  const from = (i: number, base: string): Effect.Effect<string, WechatTransportError> => {
+    const once = withTimeout(attempt(client, base, request, config), config.timeout, timeoutMillis, onTimeout)
+    const next = config.fallbackApiBaseUrls[i]
+    return next === undefined
+      ? once
+      : Effect.catchIf(once, (error) => !error.sent, () => from(i + 1, next))
+  }
+  return from(0, config.apiBaseUrl)
+}
