@@ -5,8 +5,8 @@
  * By default it embeds `FakeWechat` (consent pages and API on another loopback port); with
  * `realWechat` it reads `WECHAT_APP_ID` / `WECHAT_APP_SECRET` and talks to WeChat.
  */
-import { FetchHttpClient, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { type ConfigError, Context, Effect, Layer, Option, type Scope } from "effect"
 import { AccessTokenProvider, JsSdk, TokenStore, WechatConfig, type WechatError, WechatLogin, WechatRetry } from "effect-wechat"
 import { FakeWechat } from "effect-wechat/testing"
@@ -214,7 +214,8 @@ export const startDemo = (options: DemoOptions = {}) =>
     }
     // the library's caches: the basic token (stable_token) and the JS-SDK ticket, refreshed
     // ahead of expiry, one fetch at a time; transient WeChat failures retried
-    const client = Layer.mergeAll(config, FetchHttpClient.layer, TokenStore.layerMemory, WechatRetry.layer(WechatRetry.policy))
+    // undici with keep-alive connections: what production should use (docs/guide.md)
+    const client = Layer.mergeAll(config, NodeHttpClient.layerUndici, TokenStore.layerMemory, WechatRetry.layer(WechatRetry.policy))
     const wechat = yield* Layer.build(
       JsSdk.layerTicketProvider().pipe(Layer.provideMerge(AccessTokenProvider.layer()), Layer.provideMerge(client))
     )
