@@ -20,8 +20,9 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
-import { Context, Duration, Effect, Layer, Redacted, type Scope } from "effect"
+import * as Compat from "#compat"
+import type { HttpClient } from "#compat"
+import { Context, Effect, Layer, Redacted, type Scope } from "effect"
 import * as BasicToken from "./BasicToken.js"
 import * as Credential from "./internal/credential.js"
 import * as Deployment from "./internal/deployment.js"
@@ -39,16 +40,16 @@ export interface Options {
   /** `stable` (default) or `classic`. */
   readonly source?: "stable" | "classic" | undefined
   /** Refresh this long before expiry; default 5 minutes (at most half the token's life). */
-  readonly refreshMargin?: Duration.DurationInput | undefined
+  readonly refreshMargin?: Compat.DurationInput | undefined
   /** With `classic` on a process-local store: promise that no other process fetches tokens. */
   readonly singleProcess?: boolean | undefined
   /** Lifetime of the refresh lock, renewed while its holder fetches; default 10 seconds. */
-  readonly lockTtl?: Duration.DurationInput | undefined
+  readonly lockTtl?: Compat.DurationInput | undefined
   /**
    * How long to wait for another process's refresh before failing with `TokenStoreError`;
    * default 90 seconds (a fetch retried through a minute-quota wait can take over 60 s).
    */
-  readonly lockWait?: Duration.DurationInput | undefined
+  readonly lockWait?: Compat.DurationInput | undefined
 }
 
 /**
@@ -78,7 +79,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class AccessTokenProvider extends Context.Tag("effect-wechat/AccessTokenProvider")<AccessTokenProvider, Service>() {}
+export class AccessTokenProvider extends Compat.Tag<AccessTokenProvider, Service>()("effect-wechat/AccessTokenProvider") {}
 
 const isAccessTokenInvalid = (e: unknown): e is AccessTokenInvalid =>
   typeof e === "object" && e !== null && "_tag" in e && e._tag === "AccessTokenInvalid"
@@ -136,7 +137,7 @@ export const make = (
         f(token).pipe(
           Effect.catchIf(isAccessTokenInvalid, () =>
             invalidate(token).pipe(
-              Effect.zipRight(get),
+              Effect.andThen(get),
               Effect.flatMap((fresh) => f(fresh))
             ))
         ))
@@ -150,7 +151,7 @@ export const make = (
 export const layer = (
   options: Options = {}
 ): Layer.Layer<AccessTokenProvider, InvalidArgument, HttpClient.HttpClient | WechatConfig> =>
-  Layer.scoped(AccessTokenProvider, make(options))
+  Compat.layerScoped(AccessTokenProvider, make(options))
 
 /**
  * The current token from the provider in context.
@@ -159,7 +160,7 @@ export const layer = (
  * @category accessors
  */
 export const get: Effect.Effect<Redacted.Redacted<string>, WechatError | TokenStore.TokenStoreError, AccessTokenProvider> =
-  Effect.withFiberRuntime((fiber) => Context.get(fiber.currentContext as Context.Context<AccessTokenProvider>, AccessTokenProvider).get)
+  Compat.withFiber((fiber) => Context.get(Compat.fiberContext(fiber) as Context.Context<AccessTokenProvider>, AccessTokenProvider).get)
 
 /**
  * Runs `f` with the token, refreshing once and retrying once on `AccessTokenInvalid`.

@@ -5,9 +5,9 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Compat from "#compat"
 import * as Span from "./internal/span.js"
-import { SecretString, Seconds, wire } from "./internal/schemas.js"
+import { SecretString, Seconds } from "./internal/schemas.js"
 import * as Validate from "./internal/validate.js"
 import { decoder } from "./WechatDecode.js"
 import { WechatConfig } from "./WechatConfig.js"
@@ -20,10 +20,10 @@ import { execute } from "./WechatHttp.js"
  * @since 0.1.0
  * @category models
  */
-export class BasicAccessToken extends Schema.Class<BasicAccessToken>("effect-wechat/BasicAccessToken")({
-  accessToken: wire("access_token", SecretString),
-  expiresIn: wire("expires_in", Seconds)
-}) {
+export class BasicAccessToken extends Compat.WireClass<BasicAccessToken>("effect-wechat/BasicAccessToken")({
+  accessToken: SecretString,
+  expiresIn: Seconds
+}, { accessToken: "access_token", expiresIn: "expires_in" }) {
   /**
    * A plain-JSON form: the remaining life only, never the token.
    *

@@ -4,15 +4,16 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Either, Layer, Redacted, Schema, type Scope } from "effect"
+import * as Compat from "#compat"
+import type { HttpClient } from "#compat"
+import { Clock, Context, Duration, Effect, Layer, Redacted, type Scope } from "effect"
 import * as Span from "./internal/span.js"
 import * as Crypto from "node:crypto"
 import { createHash, randomBytes } from "node:crypto"
 import * as AccessTokenProvider from "./AccessTokenProvider.js"
 import * as Credential from "./internal/credential.js"
 import { keysOf } from "./internal/keys.js"
-import { SecretString, Seconds, wire } from "./internal/schemas.js"
+import { SecretString, Seconds } from "./internal/schemas.js"
 import * as Validate from "./internal/validate.js"
 import * as TokenStore from "./TokenStore.js"
 import { decoder } from "./WechatDecode.js"
@@ -27,10 +28,10 @@ import { execute } from "./WechatHttp.js"
  * @since 0.1.0
  * @category models
  */
-export class JsSdkTicket extends Schema.Class<JsSdkTicket>("effect-wechat/JsSdkTicket")({
+export class JsSdkTicket extends Compat.WireClass<JsSdkTicket>("effect-wechat/JsSdkTicket")({
   ticket: SecretString,
-  expiresIn: wire("expires_in", Seconds)
-}) {
+  expiresIn: Seconds
+}, { expiresIn: "expires_in" }) {
   /**
    * A plain-JSON form: the remaining life only, never the ticket.
    *
@@ -130,7 +131,7 @@ export const sign: (params: {
 }) => Effect.Effect<Signature, InvalidArgument, WechatConfig> = Span.fn("JsSdk.sign")(function*(params) {
   const config = yield* WechatConfig
   const ticket = yield* Validate.token("ticket", params.ticket)
-  const url = yield* Either.match(pageUrl(params.url), { onLeft: Effect.fail, onRight: Effect.succeed })
+  const url = yield* Compat.Result.toEffect(pageUrl(params.url))
   const nonceStr = params.nonceStr ?? newNonce()
   if (typeof nonceStr !== "string" || !NONCE.test(nonceStr)) {
     return yield* new InvalidArgument({ argument: "nonceStr", reason: "must be 1 to 32 characters of [A-Za-z0-9]", action: "stop" })
@@ -143,17 +144,17 @@ export const sign: (params: {
 })
 
 /** The URL that is signed: the page's absolute http(s) URL, cut at `#` (the fragment is not signed, whatever it holds). */
-const pageUrl = (input: unknown): Either.Either<string, InvalidArgument> => {
-  if (typeof input !== "string") return Either.left(new InvalidArgument({ argument: "url", reason: "must be a string", action: "stop" }))
+const pageUrl = (input: unknown): Compat.Result<string, InvalidArgument> => {
+  if (typeof input !== "string") return Compat.Result.fail(new InvalidArgument({ argument: "url", reason: "must be a string", action: "stop" }))
   const hash = input.indexOf("#")
   const url = hash === -1 ? input : input.slice(0, hash)
   if (url.length > MAX_PAGE_URL || /[\u0000-\u0020\u007f]/.test(url)) {
-    return Either.left(new InvalidArgument({ argument: "url", reason: `must be the page's URL: at most ${MAX_PAGE_URL} characters, no spaces or control characters`, action: "stop" }))
+    return Compat.Result.fail(new InvalidArgument({ argument: "url", reason: `must be the page's URL: at most ${MAX_PAGE_URL} characters, no spaces or control characters`, action: "stop" }))
   }
   if (!/^https?:\/\/[^/?#\s]+/i.test(url)) {
-    return Either.left(new InvalidArgument({ argument: "url", reason: "must be the page's absolute http(s) URL", action: "stop" }))
+    return Compat.Result.fail(new InvalidArgument({ argument: "url", reason: "must be the page's absolute http(s) URL", action: "stop" }))
   }
-  return Either.right(url)
+  return Compat.Result.succeed(url)
 }
 
 // Node's one-shot crypto.hash (20.12+) skips the Hash object createHash allocates
@@ -194,7 +195,7 @@ export interface TicketService {
  * @since 0.1.0
  * @category tags
  */
-export class TicketProvider extends Context.Tag("effect-wechat/JsSdk/TicketProvider")<TicketProvider, TicketService>() {}
+export class TicketProvider extends Compat.Tag<TicketProvider, TicketService>()("effect-wechat/JsSdk/TicketProvider") {}
 
 /**
  * Builds the ticket cache; tickets are fetched through the `AccessTokenProvider` (so a
@@ -247,13 +248,13 @@ export const makeTicketProvider = (options: TicketProviderOptions = {}): Effect.
 export interface TicketProviderOptions {
   readonly type?: "jsapi" | "wx_card" | undefined
   /** Refresh this long before expiry; default 10 minutes. */
-  readonly refreshMargin?: Duration.DurationInput | undefined
+  readonly refreshMargin?: Compat.DurationInput | undefined
   /**
    * Keep a ticket at most this long; default 1 hour. WeChat answers `expires_in: 7200` even
    * for a ticket it issued earlier (to another process or system), so the true remaining
    * life is unknown; a cap bounds how long an expired ticket could be served.
    */
-  readonly maxAge?: Duration.DurationInput | undefined
+  readonly maxAge?: Compat.DurationInput | undefined
 }
 
 /**
@@ -264,7 +265,7 @@ export const layerTicketProvider = (options: TicketProviderOptions = {}): Layer.
   TicketProvider,
   InvalidArgument,
   AccessTokenProvider.AccessTokenProvider | HttpClient.HttpClient | WechatConfig
-> => Layer.scoped(TicketProvider, makeTicketProvider(options))
+> => Compat.layerScoped(TicketProvider, makeTicketProvider(options))
 
 /**
  * Signs a page for `wx.config` with the cached ticket: what a `/jssdk-config?url=…`
@@ -280,13 +281,13 @@ export const signPage: (url: string) => Effect.Effect<
 > = (url: string) =>
   // the hot path of a /jssdk-config endpoint: one step reads the services and the clock,
   // and the cached ticket is WeChat's, already checked when it was fetched
-  Effect.withFiberRuntime((fiber) => {
+  Compat.withFiber((fiber) => {
     const page = pageUrl(url)
-    if (page._tag === "Left") return Effect.fail(page.left)
-    const provider = Context.get(fiber.currentContext as Context.Context<TicketProvider>, TicketProvider)
-    const appId = Context.get(fiber.currentContext as Context.Context<WechatConfig>, WechatConfig).appId
-    const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+    if (Compat.Result.isFailure(page)) return Effect.fail(Compat.Result.failure(page))
+    const provider = Context.get(Compat.fiberContext(fiber) as Context.Context<TicketProvider>, TicketProvider)
+    const appId = Context.get(Compat.fiberContext(fiber) as Context.Context<WechatConfig>, WechatConfig).appId
+    const clock = Compat.fiberClock(fiber)
     const signing = Effect.map(provider.get, (ticket) =>
-      signed(appId, Redacted.value(ticket), page.right, newNonce(), Math.floor(clock.unsafeCurrentTimeMillis() / 1000)))
-    return Span.isTraced(fiber.currentTracer) ? Effect.withSpan(signing, "JsSdk.signPage", { captureStackTrace: false }) : signing
+      signed(appId, Redacted.value(ticket), Compat.Result.success(page), newNonce(), Math.floor(Compat.clockMillis(clock) / 1000)))
+    return Span.isTraced(Compat.fiberTracer(fiber)) ? Span.withSpan(signing, "JsSdk.signPage") : signing
   })

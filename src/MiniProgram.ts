@@ -17,15 +17,16 @@
  *
  * @since 0.1.0
  */
-import { HttpClient } from "@effect/platform"
-import { type Duration, Effect, Either, Option, Redacted, Schema } from "effect"
+import * as Compat from "#compat"
+import { HttpClient } from "#compat"
+import { Effect, Option, Redacted, Schema } from "effect"
 import * as Span from "./internal/span.js"
 import * as AccessTokenProvider from "./AccessTokenProvider.js"
 import { makeExchangeOnce } from "./internal/exchangeOnce.js"
 import * as Crypto from "./internal/miniprogramCrypto.js"
 import { ACTIONS, checkData, policyOf, read } from "./internal/miniprogramOpen.js"
 import * as Session from "./internal/miniprogramSession.js"
-import { OptionalId, SecretString, wire } from "./internal/schemas.js"
+import { OptionalId, SecretString } from "./internal/schemas.js"
 import * as Validate from "./internal/validate.js"
 import { invalid } from "./internal/validate.js"
 import type * as TokenStore from "./TokenStore.js"
@@ -94,11 +95,11 @@ export {
  * @since 0.1.0
  * @category models
  */
-export class MiniProgramSession extends Schema.Class<MiniProgramSession>("effect-wechat/MiniProgramSession")({
+export class MiniProgramSession extends Compat.WireClass<MiniProgramSession>("effect-wechat/MiniProgramSession")({
   openid: Schema.NonEmptyString,
-  sessionKey: wire("session_key", SecretString),
+  sessionKey: SecretString,
   unionid: OptionalId
-}) {
+}, { sessionKey: "session_key" }) {
   /** The session as plain JSON, without its `sessionKey`. @since 0.2.0 */
   toJSON(): { readonly openid: string; readonly unionid: string | null } {
     return { openid: this.openid, unionid: Option.getOrNull(this.unionid) }
@@ -113,7 +114,7 @@ export class MiniProgramSession extends Schema.Class<MiniProgramSession>("effect
  */
 export class MiniProgramLogin extends Schema.Class<MiniProgramLogin>("effect-wechat/MiniProgramLogin")({
   openid: Schema.NonEmptyString,
-  unionid: Schema.OptionFromSelf(Schema.String)
+  unionid: Compat.option(Schema.String)
 }) {
   /** @since 0.2.0 */
   toJSON(): { readonly openid: string; readonly unionid: string | null } {
@@ -143,7 +144,7 @@ export class MiniProgramLogin extends Schema.Class<MiniProgramLogin>("effect-wec
  * @category errors
  */
 export class DecryptError extends Schema.TaggedError<DecryptError>("effect-wechat/DecryptError")("DecryptError", {
-  reason: Schema.Literal(...Crypto.REASONS),
+  reason: Compat.literals(...Crypto.REASONS),
   detail: Schema.String,
   action: Action
 }) {
@@ -173,7 +174,7 @@ export class WatermarkMismatch extends Schema.TaggedError<WatermarkMismatch>("ef
 
 const decodeSession = decoder(MiniProgramSession)
 const redeemOnce = makeExchangeOnce("jscode", "sns/jscode2session", decodeSession)
-const decodePhone = decoder(Schema.Struct({ phoneInfo: wire("phone_info", PhoneNumber) }))
+const decodePhone = decoder(Compat.wireStruct({ phoneInfo: PhoneNumber }, { phoneInfo: "phone_info" }))
 const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
 
 /**
@@ -214,7 +215,7 @@ export interface LoginOptions {
    * How long the `session_key` is kept (default 3 days; 1 minute to 30 days). WeChat does
    * not publish a key's life, so this only bounds how long it stays in the store.
    */
-  readonly keepFor?: Duration.DurationInput | undefined
+  readonly keepFor?: Compat.DurationInput | undefined
 }
 
 /**
@@ -335,7 +336,7 @@ export interface DecryptOptions {
    * Refuse data whose `watermark.timestamp` is older than this (`watermark-expired`), or
    * that has no watermark. Default: no limit (WeChat publishes none).
    */
-  readonly maxAge?: Duration.DurationInput | undefined
+  readonly maxAge?: Compat.DurationInput | undefined
 }
 
 const fail = (failure: Crypto.Failure): Effect.Effect<never, DecryptError> =>
@@ -353,7 +354,7 @@ const fail = (failure: Crypto.Failure): Effect.Effect<never, DecryptError> =>
 export interface Decrypt {
   <A = OpenData, I = unknown>(
     input: EncryptedData & { readonly sessionKey: Secret },
-    schema?: Schema.Schema<A, I, never>,
+    schema?: Compat.Codec<A, I>,
     options?: DecryptOptions
   ): Effect.Effect<A, DecryptError | InvalidArgument, WechatConfig>
 }
@@ -370,14 +371,14 @@ export interface Decrypt {
  */
 export const decrypt: Decrypt = Span.fn("MiniProgram.decrypt")(function*(
   input: EncryptedData & { readonly sessionKey: Secret },
-  schema?: Schema.Schema.AnyNoContext,
+  schema?: Compat.AnyCodec,
   options?: DecryptOptions
 ) {
   const data = yield* checkData(input)
   const sessionKey = yield* Validate.token("sessionKey", input.sessionKey)
   const policy = yield* policyOf(options)
   const config = yield* WechatConfig
-  return yield* Either.match(read(config.appId, sessionKey, data, schema ?? OpenData, policy), { onLeft: fail, onRight: Effect.succeed })
+  return yield* Compat.Result.match(read(config.appId, sessionKey, data, schema ?? OpenData, policy), { onFailure: fail, onSuccess: Effect.succeed })
 }) as Decrypt
 
 /**
@@ -405,13 +406,13 @@ export interface DecryptFor {
   <A = OpenData, I = unknown>(
     openid: string,
     data: EncryptedData,
-    schema?: Schema.Schema<A, I, never>,
+    schema?: Compat.Codec<A, I>,
     options?: DecryptOptions & { readonly checkSession?: false | undefined }
   ): Effect.Effect<A, DecryptError | InvalidArgument | TokenStore.TokenStoreError, WechatConfig>
   <A = OpenData, I = unknown>(
     openid: string,
     data: EncryptedData,
-    schema: Schema.Schema<A, I, never> | undefined,
+    schema: Compat.Codec<A, I> | undefined,
     options: DecryptForOptions
   ): Effect.Effect<
     A,
@@ -448,7 +449,7 @@ const askWechat = (openid: string, sessionKey: Redacted.Redacted<string>) =>
 export const decryptFor: DecryptFor = Span.fn("MiniProgram.decryptFor")(function*(
   openid: string,
   data: EncryptedData,
-  schema?: Schema.Schema.AnyNoContext,
+  schema?: Compat.AnyCodec,
   options?: DecryptForOptions
 ) {
   const id = yield* Validate.openid(openid)
@@ -461,12 +462,12 @@ export const decryptFor: DecryptFor = Span.fn("MiniProgram.decryptFor")(function
     return yield* fail({ reason: "no-session-key", detail: "no session_key is kept for this openid: log the user in with MiniProgram.login first" })
   }
   const first = read(config.appId, kept.value.current, input, schema ?? OpenData, policy)
-  if (Either.isRight(first)) return first.right
-  const failed = first.left
+  if (Compat.Result.isSuccess(first)) return Compat.Result.success(first)
+  const failed = Compat.Result.failure(first)
   // only these two are what a wrong key produces
   if (failed.reason !== "bad-padding" && failed.reason !== "not-json") return yield* fail(failed)
   const replaced = kept.value.previous
-  if (Option.isSome(replaced) && Either.isRight(Crypto.open(Redacted.value(replaced.value), input.iv, input.encryptedData))) {
+  if (Option.isSome(replaced) && Compat.Result.isSuccess(Crypto.open(Redacted.value(replaced.value), input.iv, input.encryptedData))) {
     return yield* fail({
       reason: "stale-session-key",
       detail: "the data was encrypted with the session_key this user had before their latest login: ask the mini program for it again"

@@ -9,11 +9,12 @@
  *
  * @since 0.1.0
  */
+import * as Compat from "#compat"
 import { Clock, Duration, Effect, Option, Redacted, Schema } from "effect"
 import * as Span from "./internal/span.js"
 import { makeExchangeOnce } from "./internal/exchangeOnce.js"
 import { keysOf } from "./internal/keys.js"
-import { OptionalId, SecretString, Seconds, wire } from "./internal/schemas.js"
+import { OptionalId, SecretString, Seconds } from "./internal/schemas.js"
 import * as State from "./internal/state.js"
 import * as Validate from "./internal/validate.js"
 import { invalid } from "./internal/validate.js"
@@ -22,17 +23,14 @@ import { type Lang, redact, type Secret, WechatConfig } from "./WechatConfig.js"
 import { InvalidArgument, InvalidState } from "./WechatError.js"
 import { execute } from "./WechatHttp.js"
 
-const ScopeList = Schema.transform(Schema.String, Schema.Array(Schema.String), {
-  strict: true,
-  decode: (s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""),
-  encode: (xs) => xs.join(",")
-})
+const ScopeList = Compat.transform(
+  Schema.String,
+  Schema.Array(Schema.String),
+  (s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""),
+  (xs) => xs.join(",")
+)
 
-const SnapshotFlag = Schema.transform(Schema.Union(Schema.Number, Schema.String), Schema.Boolean, {
-  strict: true,
-  decode: (v) => Number(v) === 1,
-  encode: (b) => (b ? 1 : 0)
-})
+const SnapshotFlag = Compat.transform(Compat.union(Schema.Number, Schema.String), Schema.Boolean, (v) => Number(v) === 1, (b) => (b ? 1 : 0))
 
 /**
  * The web token from `sns/oauth2/access_token` or `sns/oauth2/refresh_token`.
@@ -43,16 +41,16 @@ const SnapshotFlag = Schema.transform(Schema.Union(Schema.Number, Schema.String)
  * @since 0.1.0
  * @category models
  */
-export class SnsToken extends Schema.Class<SnsToken>("effect-wechat/SnsToken")({
-  accessToken: wire("access_token", SecretString),
+export class SnsToken extends Compat.WireClass<SnsToken>("effect-wechat/SnsToken")({
+  accessToken: SecretString,
   /** Seconds, as WeChat sent it. */
-  expiresIn: wire("expires_in", Seconds),
-  refreshToken: wire("refresh_token", SecretString),
+  expiresIn: Seconds,
+  refreshToken: SecretString,
   openid: Schema.NonEmptyString,
-  scope: Schema.optionalWith(ScopeList, { default: () => [] }),
+  scope: Compat.optionalDefault(ScopeList, () => []),
   unionid: OptionalId,
-  isSnapshotUser: Schema.optionalWith(SnapshotFlag, { default: () => false }).pipe(Schema.fromKey("is_snapshotuser"))
-}) {
+  isSnapshotUser: Compat.optionalDefault(SnapshotFlag, () => false)
+}, { accessToken: "access_token", expiresIn: "expires_in", refreshToken: "refresh_token", isSnapshotUser: "is_snapshotuser" }) {
   /**
    * A plain-JSON form a handler can return: no token, `unionid` as a string or null.
    *
@@ -63,16 +61,17 @@ export class SnsToken extends Schema.Class<SnsToken>("effect-wechat/SnsToken")({
   }
 }
 
-const Sex = Schema.transform(Schema.Union(Schema.Number, Schema.String), Schema.Literal(0, 1, 2), {
-  strict: true,
-  decode: (v) => {
+const Sex = Compat.transform(
+  Compat.union(Schema.Number, Schema.String),
+  Compat.literals(0, 1, 2),
+  (v) => {
     const n = Number(v)
     return n === 1 ? 1 : n === 2 ? 2 : 0
   },
-  encode: (s) => s
-})
+  (s) => s
+)
 
-const OptionalText = Schema.optionalWith(Schema.String, { default: () => "" })
+const OptionalText = Compat.optionalDefault(Schema.String, () => "")
 
 /**
  * A profile from `sns/userinfo`. Since late 2021 WeChat sends `sex: 0` and empty
@@ -81,19 +80,19 @@ const OptionalText = Schema.optionalWith(Schema.String, { default: () => "" })
  * @since 0.1.0
  * @category models
  */
-export class SnsUserInfo extends Schema.Class<SnsUserInfo>("effect-wechat/SnsUserInfo")({
+export class SnsUserInfo extends Compat.WireClass<SnsUserInfo>("effect-wechat/SnsUserInfo")({
   openid: Schema.NonEmptyString,
   nickname: Schema.String,
   /** 1 male, 2 female, 0 unknown (always 0 since 2021-10). */
-  sex: Schema.optionalWith(Sex, { default: () => 0 as const }),
+  sex: Compat.optionalDefault(Sex, () => 0 as const),
   province: OptionalText,
   city: OptionalText,
   country: OptionalText,
   /** Empty when the user has no avatar. */
-  headImgUrl: Schema.optionalWith(Schema.String, { default: () => "" }).pipe(Schema.fromKey("headimgurl")),
-  privilege: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
+  headImgUrl: Compat.optionalDefault(Schema.String, () => ""),
+  privilege: Compat.optionalDefault(Schema.Array(Schema.String), () => []),
   unionid: OptionalId
-}) {
+}, { headImgUrl: "headimgurl" }) {
   /**
    * A plain-JSON form a handler can return: `unionid` as a string or null.
    *
@@ -259,12 +258,12 @@ export const qrConnectUrl: (params: {
 export class VerifiedState extends Schema.Class<VerifiedState>("effect-wechat/VerifiedState")({
   /** 24 hex characters, unique per state. */
   nonce: Schema.String,
-  expiresAt: Schema.DateFromNumber,
+  expiresAt: Compat.DateFromMillis,
   /** Whether the state was bound to a session (false in cookieless mode). */
   sessionBound: Schema.Boolean,
   /** Where to send the user after login: a relative path on this site, if one was given. */
   returnTo: Schema.OptionFromUndefinedOr(Schema.String),
-  binding: Schema.Redacted(Schema.String)
+  binding: Compat.redactedFromValue(Schema.String)
 }) {
   /**
    * A plain-JSON form: no binding (it is the login's session id).
@@ -295,7 +294,7 @@ export interface StateOptions {
    */
   readonly cookieless?: boolean | undefined
   /** Default 10 minutes; at most 1 day. */
-  readonly ttl?: Duration.DurationInput | undefined
+  readonly ttl?: Compat.DurationInput | undefined
   /** A relative path on this site (`/…`) to return to after login; up to 52 bytes. */
   readonly returnTo?: string | undefined
 }
@@ -371,7 +370,7 @@ export const verifyState: (
     nonce: result.nonce,
     expiresAt: new Date(result.expiresAt),
     sessionBound: result.sessionBound,
-    returnTo: Option.fromNullable(result.returnTo),
+    returnTo: Compat.fromNullable(result.returnTo),
     binding: Redacted.make(result.sessionBound ? session! : result.nonce)
   })
 })

@@ -11,8 +11,9 @@
  *
  * @since 0.1.0
  */
-import { type FileSystem, KeyValueStore, type Path } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import * as Compat from "#compat"
+import { type FileSystem, KeyValueStore, type Path } from "#compat"
+import { Clock, Duration, Effect, Layer, Option, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Deployment from "./internal/deployment.js"
 import * as FileStore from "./internal/fileStore.js"
@@ -49,15 +50,15 @@ export interface Service {
    * without it is read with `get` and the writer's recorded expiry.
    */
   readonly getWithTtl?: ((key: string) => Effect.Effect<Option.Option<Entry>, TokenStoreError>) | undefined
-  readonly set: (key: string, value: string, ttl: Duration.DurationInput) => Effect.Effect<void, TokenStoreError>
+  readonly set: (key: string, value: string, ttl: Compat.DurationInput) => Effect.Effect<void, TokenStoreError>
   /** Deletes the entry only if it still holds `expected`. */
   readonly compareAndDelete: (key: string, expected: string) => Effect.Effect<boolean, TokenStoreError>
   /** Takes the lock if free; returns the holder's token. The lock ends by itself after `ttl`. */
-  readonly acquireLock: (key: string, ttl: Duration.DurationInput) => Effect.Effect<Option.Option<string>, TokenStoreError>
+  readonly acquireLock: (key: string, ttl: Compat.DurationInput) => Effect.Effect<Option.Option<string>, TokenStoreError>
   /** Releases the lock if `token` still holds it. */
   readonly releaseLock: (key: string, token: string) => Effect.Effect<boolean, TokenStoreError>
   /** Extends the lock if `token` still holds it. */
-  readonly extendLock: (key: string, token: string, ttl: Duration.DurationInput) => Effect.Effect<boolean, TokenStoreError>
+  readonly extendLock: (key: string, token: string, ttl: Compat.DurationInput) => Effect.Effect<boolean, TokenStoreError>
 }
 
 /**
@@ -77,7 +78,7 @@ export interface Entry {
  * @since 0.1.0
  * @category tags
  */
-export class TokenStore extends Context.Reference<TokenStore>()("effect-wechat/TokenStore", {
+export class TokenStore extends Compat.Reference<TokenStore, Service>()("effect-wechat/TokenStore", {
   defaultValue: (): Service => processDefault()
 }) {}
 
@@ -179,9 +180,9 @@ const makeMemoryUnsafe = (options: MemoryOptions = {}): Service => {
   const now = Clock.currentTimeMillis
   return {
     shared: false,
-    get: (k) => Effect.map(now, (t) => Option.map(Option.fromNullable(live(cells, k, t)), (c) => c.value)),
+    get: (k) => Effect.map(now, (t) => Option.map(Compat.fromNullable(live(cells, k, t)), (c) => c.value)),
     getWithTtl: (k) =>
-      Effect.map(now, (t) => Option.map(Option.fromNullable(live(cells, k, t)), (c) => ({ value: c.value, ttl: Duration.millis(c.expiresAt - t) }))),
+      Effect.map(now, (t) => Option.map(Compat.fromNullable(live(cells, k, t)), (c) => ({ value: c.value, ttl: Duration.millis(c.expiresAt - t) }))),
     set: (k, value, ttl) =>
       Effect.map(now, (t) => {
         write(cells, k, value, t + Duration.toMillis(ttl))
@@ -233,7 +234,7 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service, 
  * @since 0.1.0
  * @category layers
  */
-export const layerMemory: Layer.Layer<TokenStore> = Layer.effect(TokenStore, Effect.sync(() => makeMemoryUnsafe()))
+export const layerMemory: Layer.Layer<Compat.RefId<TokenStore>> = Layer.effect(TokenStore, Effect.sync(() => makeMemoryUnsafe()))
 
 /**
  * {@link layerMemory} with options.
@@ -241,9 +242,9 @@ export const layerMemory: Layer.Layer<TokenStore> = Layer.effect(TokenStore, Eff
  * @since 0.2.0
  * @category layers
  */
-export const layerMemoryWith = (options: MemoryOptions): Layer.Layer<TokenStore, InvalidArgument> => Layer.effect(TokenStore, makeMemory(options))
+export const layerMemoryWith = (options: MemoryOptions): Layer.Layer<Compat.RefId<TokenStore>, InvalidArgument> => Layer.effect(TokenStore, makeMemory(options))
 
-const Stored = Schema.parseJson(Schema.Struct({ v: Schema.String, e: Schema.Number }))
+const Stored = Compat.parseJson(Schema.Struct({ v: Schema.String, e: Schema.Number }))
 const decodeStored = Schema.decodeUnknownOption(Stored)
 const encodeStored = Schema.encodeSync(Stored)
 
@@ -289,7 +290,7 @@ export const makeKeyValueStore: Effect.Effect<Service, never, KeyValueStore.KeyV
  * @since 0.1.0
  * @category layers
  */
-export const layerKeyValueStore: Layer.Layer<TokenStore, never, KeyValueStore.KeyValueStore> = Layer.effect(
+export const layerKeyValueStore: Layer.Layer<Compat.RefId<TokenStore>, never, KeyValueStore.KeyValueStore> = Layer.effect(
   TokenStore,
   makeKeyValueStore
 )
@@ -307,7 +308,7 @@ export const layerKeyValueStore: Layer.Layer<TokenStore, never, KeyValueStore.Ke
  */
 export const layerFileSystem = (
   directory: string
-): Layer.Layer<TokenStore, TokenStoreError | InvalidArgument, FileSystem.FileSystem | Path.Path> =>
+): Layer.Layer<Compat.RefId<TokenStore>, TokenStoreError | InvalidArgument, FileSystem.FileSystem | Path.Path> =>
   Layer.effect(
     TokenStore,
     Effect.suspend((): Effect.Effect<Service, TokenStoreError | InvalidArgument, FileSystem.FileSystem | Path.Path> =>

@@ -32,8 +32,8 @@
  *
  * @since 0.2.0
  */
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
-import type { ConfigError } from "effect/ConfigError"
+import * as Compat from "#compat"
+import { type ConfigError, FetchHttpClient, type HttpClient } from "#compat"
 import { Layer } from "effect"
 import * as AccessTokenProvider from "./AccessTokenProvider.js"
 import * as JsSdk from "./JsSdk.js"
@@ -52,10 +52,10 @@ import * as WechatRetry from "./WechatRetry.js"
 export type Services =
   | WechatConfig.WechatConfig
   | HttpClient.HttpClient
-  | TokenStore.TokenStore
+  | Compat.RefId<TokenStore.TokenStore>
   | AccessTokenProvider.AccessTokenProvider
   | JsSdk.TicketProvider
-  | WechatRetry.WechatRetry
+  | Compat.RefId<WechatRetry.WechatRetry>
 
 /**
  * @since 0.2.0
@@ -63,7 +63,7 @@ export type Services =
  */
 export interface Options<E = never, R = never> {
   /** Where tokens, tickets and exchange results live; default a fresh in-memory store. */
-  readonly store?: Layer.Layer<TokenStore.TokenStore, E, R> | undefined
+  readonly store?: Layer.Layer<Compat.RefId<TokenStore.TokenStore>, E, R> | undefined
   /** The basic-token provider's options (`stable` source by default). */
   readonly tokens?: AccessTokenProvider.Options | undefined
   /** The JS-SDK ticket cache's options. */

@@ -14,8 +14,9 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
-import type { ConfigError } from "effect/ConfigError"
+import * as Compat from "#compat"
+import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
+import type { ConfigError } from "#compat"
 import * as Validate from "./internal/validate.js"
 import { InvalidArgument } from "./WechatError.js"
 
@@ -92,14 +93,14 @@ export interface Options {
   readonly apiBaseUrl?: string | undefined
   readonly fallbackApiBaseUrls?: ReadonlyArray<string> | undefined
   readonly openBaseUrl?: string | undefined
-  readonly timeout?: Duration.DurationInput | undefined
+  readonly timeout?: Compat.DurationInput | undefined
   readonly lang?: Lang | undefined
   /** State-signing keys (each at least 32 characters); default: derived from the app secret. */
   readonly stateKeys?: ReadonlyArray<Secret> | undefined
   /** Store-sealing secret (at least 32 characters); default: the app secret. */
   readonly storeKey?: Secret | undefined
   /** Default 60 seconds; at most 5 minutes (a code's life). */
-  readonly duplicateWindow?: Duration.DurationInput | undefined
+  readonly duplicateWindow?: Compat.DurationInput | undefined
   /** Default 1 MiB; WeChat's answers are a few hundred bytes. */
   readonly maxResponseBytes?: number | undefined
 }
@@ -110,7 +111,7 @@ export interface Options {
  * @since 0.1.0
  * @category tags
  */
-export class WechatConfig extends Context.Tag("effect-wechat/WechatConfig")<WechatConfig, Service>() {}
+export class WechatConfig extends Compat.Tag<WechatConfig, Service>()("effect-wechat/WechatConfig") {}
 
 /**
  * @since 0.1.0
@@ -235,13 +236,13 @@ export const layer = (options: Options): Layer.Layer<WechatConfig, InvalidArgume
 export const layerConfig: Layer.Layer<WechatConfig, ConfigError | InvalidArgument> = Layer.effect(
   WechatConfig,
   Effect.gen(function*() {
-    const appId = yield* Config.string("WECHAT_APP_ID")
-    const appSecret = yield* Config.redacted("WECHAT_APP_SECRET")
-    const apiBaseUrl = yield* Config.option(Config.string("WECHAT_API_BASE_URL"))
-    const openBaseUrl = yield* Config.option(Config.string("WECHAT_OPEN_BASE_URL"))
-    const timeout = yield* Config.option(Config.duration("WECHAT_TIMEOUT"))
-    const stateKeys = yield* Config.option(Config.redacted("WECHAT_STATE_KEYS"))
-    const storeKey = yield* Config.option(Config.redacted("WECHAT_STORE_KEY"))
+    const appId = yield* Compat.Config.string("WECHAT_APP_ID")
+    const appSecret = yield* Compat.Config.redacted("WECHAT_APP_SECRET")
+    const apiBaseUrl = yield* Config.option(Compat.Config.string("WECHAT_API_BASE_URL"))
+    const openBaseUrl = yield* Config.option(Compat.Config.string("WECHAT_OPEN_BASE_URL"))
+    const timeout = yield* Config.option(Compat.Config.duration("WECHAT_TIMEOUT"))
+    const stateKeys = yield* Config.option(Compat.Config.redacted("WECHAT_STATE_KEYS"))
+    const storeKey = yield* Config.option(Compat.Config.redacted("WECHAT_STORE_KEY"))
     return yield* make({
       appId,
       appSecret,

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { Either, ParseResult, Schema } from "effect"
+import * as Compat from "#compat"
 import { scrub } from "./internal/scrub.js"
 import { type ErrcodeError, fromErrcode, WechatDecodeError } from "./WechatError.js"
 
@@ -50,15 +50,15 @@ export const escapeControlCharacters = (text: string): string => {
  * @since 0.1.0
  * @category parsing
  */
-export const parseJson = (text: string): Either.Either<unknown, string> => {
-  if (text.trim() === "") return Either.left("empty body")
+export const parseJson = (text: string): Compat.Result<unknown, string> => {
+  if (text.trim() === "") return Compat.Result.fail("empty body")
   try {
-    return Either.right(JSON.parse(text))
+    return Compat.Result.succeed(JSON.parse(text))
   } catch {
     try {
-      return Either.right(JSON.parse(escapeControlCharacters(text)))
+      return Compat.Result.succeed(JSON.parse(escapeControlCharacters(text)))
     } catch {
-      return Either.left(`body is not JSON (${text.length} characters)`)
+      return Compat.Result.fail(`body is not JSON (${text.length} characters)`)
     }
   }
 }
@@ -77,11 +77,11 @@ const errcodeOf = (body: Record<string, unknown>): number | undefined => {
  * @since 0.1.0
  * @category parsing
  */
-export const describeParseError = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
+export const describeParseError = (error: Compat.ParseError): string =>
+  Compat.issuesOf(error)
     .map((issue) => {
       const path = issue.path.length === 0 ? "body" : issue.path.map(String).join(".")
-      return `${path} ${issue._tag === "Missing" ? "is missing" : "has an unexpected value"}`
+      return `${path} ${issue.missing ? "is missing" : "has an unexpected value"}`
     })
     .join("; ")
 
@@ -97,7 +97,7 @@ export type Decoder<A> = (
   endpoint: string,
   text: string,
   secrets?: () => ReadonlyArray<string>
-) => Either.Either<A, ErrcodeError | WechatDecodeError>
+) => Compat.Result<A, ErrcodeError | WechatDecodeError>
 
 /**
  * Compiles the decoder for a success schema (whose encoded side is WeChat's wire form).
@@ -114,28 +114,28 @@ export type Decoder<A> = (
  * @since 0.1.0
  * @category constructors
  */
-export const decoder = <A, I>(schema: Schema.Schema<A, I, never>): Decoder<A> => {
-  const decodeSuccess = Schema.decodeUnknownEither(schema)
+export const decoder = <A, I>(schema: Compat.Codec<A, I>): Decoder<A> => {
+  const decodeSuccess = Compat.decodeUnknownResult(schema)
   return (endpoint, text, secrets) => {
     const parsed = parseJson(text)
-    if (Either.isLeft(parsed)) {
-      return Either.left(new WechatDecodeError({ endpoint, detail: parsed.left, action: "stop" }))
+    if (Compat.Result.isFailure(parsed)) {
+      return Compat.Result.fail(new WechatDecodeError({ endpoint, detail: Compat.Result.failure(parsed), action: "stop" }))
     }
-    const body = parsed.right
+    const body = Compat.Result.success(parsed)
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      return Either.left(new WechatDecodeError({ endpoint, detail: "body is not a JSON object", action: "stop" }))
+      return Compat.Result.fail(new WechatDecodeError({ endpoint, detail: "body is not a JSON object", action: "stop" }))
     }
     const record = body as Record<string, unknown>
     const errcode = errcodeOf(record)
     if (errcode !== undefined && errcode !== 0) {
       if (Number.isNaN(errcode)) {
-        return Either.left(new WechatDecodeError({ endpoint, detail: "errcode is not an integer", action: "stop" }))
+        return Compat.Result.fail(new WechatDecodeError({ endpoint, detail: "errcode is not an integer", action: "stop" }))
       }
       const raw = record["errmsg"]
       const errmsg = typeof raw === "string" ? raw : raw === undefined || raw === null ? "" : JSON.stringify(raw)
-      return Either.left(fromErrcode(endpoint, errcode, secrets === undefined ? errmsg : scrub(errmsg, secrets())))
+      return Compat.Result.fail(fromErrcode(endpoint, errcode, secrets === undefined ? errmsg : scrub(errmsg, secrets())))
     }
-    return Either.mapLeft(
+    return Compat.Result.mapError(
       decodeSuccess(record),
       (error) => new WechatDecodeError({ endpoint, detail: describeParseError(error), action: "stop" })
     )

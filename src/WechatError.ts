@@ -20,6 +20,7 @@
  * @since 0.1.0
  */
 import { Predicate, Schema } from "effect"
+import * as Compat from "#compat"
 import { CODE_EXCHANGES } from "./internal/endpoints.js"
 
 /**
@@ -46,7 +47,7 @@ export type TypeId = typeof TypeId
  * @since 0.1.0
  * @category models
  */
-export const Action = Schema.Literal("retry", "refresh-token", "reauthorize", "fix-config", "stop")
+export const Action = Compat.literals("retry", "refresh-token", "reauthorize", "fix-config", "stop")
 
 /**
  * @since 0.1.0
@@ -247,7 +248,7 @@ export class IpNotWhitelisted extends Schema.TaggedError<IpNotWhitelisted>("effe
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>("effect-wechat/RateLimited")("RateLimited", {
   ...errcodeFields,
-  window: Schema.Literal("minute", "day")
+  window: Compat.literals("minute", "day")
 }) {
   /** @since 0.1.0 */
   readonly [TypeId]: TypeId = TypeId
@@ -326,7 +327,7 @@ export class WechatTransportError extends Schema.TaggedError<WechatTransportErro
    * `network` (no connection, reset), `timeout`, `status` (a non-2xx answer), `redirect`
    * (a 3xx, never followed) or `too-large` (an answer past `maxResponseBytes`).
    */
-  reason: Schema.Literal("network", "timeout", "status", "redirect", "too-large"),
+  reason: Compat.literals("network", "timeout", "status", "redirect", "too-large"),
   /** The HTTP status, for `reason: "status"` and `"redirect"`. */
   status: Schema.optional(Schema.Number),
   /** false when the connection was never made, so WeChat cannot have seen the request. */
@@ -400,7 +401,7 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>("effect
  * @category errors
  */
 export class InvalidState extends Schema.TaggedError<InvalidState>("effect-wechat/InvalidState")("InvalidState", {
-  reason: Schema.Literal("malformed", "tampered", "expired", "other-session"),
+  reason: Compat.literals("malformed", "tampered", "expired", "other-session"),
   action: Action
 }) {
   /** @since 0.2.0 */
@@ -452,7 +453,7 @@ export type WechatError = ErrcodeError | WechatTransportError | WechatDecodeErro
  * @since 0.1.0
  * @category schemas
  */
-export const WechatError = Schema.Union(
+export const WechatError = Compat.union(
   SystemBusy,
   AccessTokenInvalid,
   InvalidCode,

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as Compat from "#compat"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
 import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
@@ -210,8 +211,8 @@ const locationOrigin = (location: string | undefined) => {
  * so it is skipped when the context already says so (`WechatClient` provides it once).
  */
 const noRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.withFiberRuntime((fiber) => {
-    const init = Context.getOption(fiber.currentContext, FetchHttpClient.RequestInit)
+  Compat.withFiber((fiber) => {
+    const init = Context.getOption(Compat.fiberContext(fiber), FetchHttpClient.RequestInit)
     return Option.isSome(init) && init.value.redirect === "manual"
       ? effect
       : Effect.provideService(effect, FetchHttpClient.RequestInit, { ...Option.getOrUndefined(init), redirect: "manual" })
@@ -244,15 +245,15 @@ export const execute = <A>(
 ): Effect.Effect<A, WechatError, HttpClient.HttpClient | WechatConfig> =>
   // one step reads the config, the client, the retry policy and the tracer: this is every
   // request's path, so it takes as few steps as it can
-  Effect.withFiberRuntime((fiber) => {
-    const context = fiber.currentContext as Context.Context<HttpClient.HttpClient | WechatConfig>
+  Compat.withFiber((fiber) => {
+    const context = Compat.fiberContext(fiber) as Context.Context<HttpClient.HttpClient | WechatConfig>
     const config = Context.get(context, WechatConfig)
     const client = quiet(Context.get(context, HttpClient.HttpClient))
     const policy = Context.get(context as Context.Context<never>, WechatRetry.WechatRetry)
     const once = Effect.flatMap(noRedirects(send(client, config, request)), (text) =>
       decode(request.endpoint, text, () => secretsOf(request, config)))
     const run = policy === WechatRetry.none ? once : Effect.retry(once, policy)
-    if (fiber.currentSpan === undefined || !Span.isTraced(fiber.currentTracer)) return run
+    if (!Compat.fiberInSpan(fiber) || !Span.isTraced(Compat.fiberTracer(fiber))) return run
     return Effect.andThen(Effect.annotateCurrentSpan("wechat.endpoint", request.endpoint), run).pipe(
       Effect.tapError((error) =>
         Effect.annotateCurrentSpan({

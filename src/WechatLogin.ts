@@ -35,6 +35,7 @@
  *
  * @since 0.2.0
  */
+import * as Compat from "#compat"
 import { type HttpClient, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Duration, Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
@@ -114,7 +115,7 @@ export interface Options<E = never, R = never> {
   /** The login cookie's name; default `wechat_login`. */
   readonly cookieName?: string | undefined
   /** How long a started login may take; default 10 minutes. */
-  readonly stateTtl?: Duration.DurationInput | undefined
+  readonly stateTtl?: Compat.DurationInput | undefined
   /** Where failure pages send the user ("Back to the start"); default `/`. */
   readonly homePath?: string | undefined
   /** The app's part: create its session and answer (usually a redirect to `returnTo`). */
@@ -229,7 +230,7 @@ const settingsOf = (options: Omit<Options<unknown, unknown>, "onLogin">): Effect
     if (scope !== "snsapi_base" && scope !== "snsapi_userinfo") return Effect.fail(invalid("scope", "must be snsapi_base or snsapi_userinfo"))
     const mode = options.mode ?? "auto"
     if (mode !== "auto" && mode !== "h5" && mode !== "qr") return Effect.fail(invalid("mode", "must be auto, h5 or qr"))
-    const ttl = Duration.decode(options.stateTtl ?? Duration.minutes(10))
+    const ttl = Compat.decodeDuration(options.stateTtl ?? Duration.minutes(10))
     const homePath = options.homePath ?? "/"
     if (!isRelativePath(homePath)) return Effect.fail(invalid("homePath", "must be a relative path"))
     const origin = url.origin + url.pathname.replace(/\/+$/, "")
@@ -432,7 +433,7 @@ export const router = <E, R>(options: Options<E, R>): Effect.Effect<
           mode: mode === "h5" || mode === "qr" ? mode : undefined
         })
         return withCookie(noStore(respondWith(started, new URL(started.location).searchParams)), started.cookie)
-      }).pipe(Effect.catchAll(fail))
+      }).pipe(Compat.catchAll(fail))
 
     const callback = Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
@@ -442,7 +443,7 @@ export const router = <E, R>(options: Options<E, R>): Effect.Effect<
       }
       return completed.login
     }).pipe(
-      Effect.catchAll(fail),
+      Compat.catchAll(fail),
       Effect.flatMap((result) => (HttpServerResponse.isServerResponse(result) ? Effect.succeed(result) : Effect.map(options.onLogin(result), noStore)))
     )
 
@@ -497,7 +498,7 @@ export const jssdkRouter = (options: {
       const signature = yield* JsSdk.signPage(url)
       return HttpServerResponse.unsafeJson(signature, { headers: { "cache-control": "no-store" } })
     }).pipe(
-      Effect.catchAll((error) =>
+      Compat.catchAll((error) =>
         Effect.as(
           Effect.logError(`effect-wechat: JS-SDK signature failed: ${error._tag}: ${error.message}`),
           HttpServerResponse.unsafeJson({ error: error._tag, message: "could not sign the page" }, { status: error._tag === "InvalidArgument" ? 400 : 503, headers: { "cache-control": "no-store" } })

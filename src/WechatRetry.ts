@@ -30,7 +30,8 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Either, Layer, Random, Schedule } from "effect"
+import * as Compat from "#compat"
+import { Clock, Duration, Effect, Layer, Random, Schedule } from "effect"
 import { CODE_EXCHANGES } from "./internal/endpoints.js"
 import * as Validate from "./internal/validate.js"
 import type { InvalidArgument, WechatError } from "./WechatError.js"
@@ -73,11 +74,11 @@ export const isMinuteRateLimit = (error: WechatError): boolean =>
  */
 export interface Options {
   /** First backoff delay; default 200 ms, doubling each time, ±20% jitter. */
-  readonly base?: Duration.DurationInput | undefined
+  readonly base?: Compat.DurationInput | undefined
   /** Retries of transient failures; default 4. */
   readonly maxRetries?: number | undefined
   /** No transient retry starts after this long from the first failure; default 10 s. */
-  readonly maxElapsed?: Duration.DurationInput | undefined
+  readonly maxElapsed?: Compat.DurationInput | undefined
   /** Retries after a minute-quota error; default 1 (0 turns it off). */
   readonly minuteRetries?: number | undefined
 }
@@ -121,23 +122,18 @@ export const validate = (options: Options = {}): Effect.Effect<Checked, InvalidA
 
 /** The options, or the `InvalidArgument` thrown (for the schedule constructors, which cannot fail). */
 const checkedOrThrow = (options: Options): Checked =>
-  Either.getOrThrowWith(Effect.runSync(Effect.either(validate(options))), (e) => e)
+  Compat.Result.getOrThrowWith(Effect.runSync(Compat.result(validate(options))), (e) => e)
 
 const transientOf = (c: Checked): Schedule.Schedule<unknown, WechatError> =>
-  Schedule.exponential(c.base, 2).pipe(
-    Schedule.jittered,
-    Schedule.intersect(Schedule.recurs(c.maxRetries)),
-    Schedule.upTo(c.maxElapsed),
-    Schedule.whileInput(isTransient)
+  Compat.whileInput(
+    Compat.upTo(Compat.both(Schedule.jittered(Schedule.exponential(c.base, 2)), Schedule.recurs(c.maxRetries)), c.maxElapsed),
+    isTransient
   )
 
 const nextMinuteOf = (retries: number): Schedule.Schedule<unknown, WechatError> =>
-  Schedule.recurs(retries).pipe(
-    Schedule.modifyDelayEffect(() => untilNextMinute),
-    Schedule.whileInput(isMinuteRateLimit)
-  )
+  Compat.whileInput(Compat.delayWith(Schedule.recurs(retries), untilNextMinute), isMinuteRateLimit)
 
-const policyOf = (c: Checked) => Schedule.union(transientOf(c), nextMinuteOf(c.minuteRetries))
+const policyOf = (c: Checked): Schedule.Schedule<unknown, WechatError> => Compat.either(transientOf(c), nextMinuteOf(c.minuteRetries))
 
 /**
  * Backoff for transient failures only. Throws `InvalidArgument` for a bad option (use
@@ -189,7 +185,7 @@ export const policy: Schedule.Schedule<unknown, WechatError> = make()
  * @since 0.1.0
  * @category schedules
  */
-export const none: Schedule.Schedule<unknown, WechatError> = Schedule.stop
+export const none: Schedule.Schedule<unknown, WechatError> = Compat.stop
 
 /**
  * The policy every endpoint retries with; {@link none} unless provided.
@@ -197,7 +193,7 @@ export const none: Schedule.Schedule<unknown, WechatError> = Schedule.stop
  * @since 0.1.0
  * @category tags
  */
-export class WechatRetry extends Context.Reference<WechatRetry>()("effect-wechat/WechatRetry", {
+export class WechatRetry extends Compat.Reference<WechatRetry, Schedule.Schedule<unknown, WechatError>>()("effect-wechat/WechatRetry", {
   defaultValue: (): Schedule.Schedule<unknown, WechatError> => none
 }) {}
 
@@ -207,7 +203,7 @@ export class WechatRetry extends Context.Reference<WechatRetry>()("effect-wechat
  * @since 0.1.0
  * @category layers
  */
-export const layer = (schedule: Schedule.Schedule<unknown, WechatError>): Layer.Layer<WechatRetry> =>
+export const layer = (schedule: Schedule.Schedule<unknown, WechatError>): Layer.Layer<Compat.RefId<WechatRetry>> =>
   Layer.succeed(WechatRetry, schedule)
 
 /**
@@ -217,5 +213,5 @@ export const layer = (schedule: Schedule.Schedule<unknown, WechatError>): Layer.
  * @since 0.2.0
  * @category layers
  */
-export const layerWith = (options: Options): Layer.Layer<WechatRetry, InvalidArgument> =>
+export const layerWith = (options: Options): Layer.Layer<Compat.RefId<WechatRetry>, InvalidArgument> =>
   Layer.effect(WechatRetry, Effect.map(validate(options), policyOf))

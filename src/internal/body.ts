@@ -4,8 +4,7 @@
  * read stops there, which closes the connection, instead of buffering the whole body.
  * @internal
  */
-import type { HttpClientResponse } from "@effect/platform"
-import type { ResponseError } from "@effect/platform/HttpClientError"
+import type { HttpClientResponse, ResponseError } from "#compat"
 import { Effect, Stream } from "effect"
 
 const utf8 = new TextDecoder("utf-8")

@@ -10,7 +10,8 @@
  * store goes and once when it is back.
  * @internal
  */
-import { Clock, Context, type Deferred, Duration, Effect, Option, Schema, type Scope } from "effect"
+import * as Compat from "#compat"
+import { Clock, type Deferred, Duration, Effect, Option, Schema, type Scope } from "effect"
 import type * as TokenStore from "../TokenStore.js"
 import type { Keys } from "./keys.js"
 import * as Lock from "./lock.js"
@@ -101,7 +102,7 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
 
     const fetchAndStore = Effect.flatMap(fetchOnly, (cached) => {
       const write = entry.set(store, options.keys, key, cached, Duration.seconds(options.expiresInOf(cached.value)))
-      return Effect.as(options.degradable ? Effect.catchAll(write, down) : write, cached)
+      return Effect.as(options.degradable ? Compat.catchAll(write, down) : write, cached)
     })
 
     // One try: a fresh stored entry, else the store's lock and a fetch (re-reading first:
@@ -143,8 +144,8 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
 
     // the hot path (every signature, every token-using call): one step reads the clock
     const getWith = <B>(f: (value: A) => B): Effect.Effect<B, E | TokenStore.TokenStoreError> =>
-      Effect.withFiberRuntime((fiber) => {
-        const now = Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
+      Compat.withFiber((fiber) => {
+        const now = Compat.fiberClock(fiber).unsafeCurrentTimeMillis()
         const current = local
         if (current !== undefined && fresh(current, now)) return Effect.succeed(f(current.value))
         if (current !== undefined && now < current.expiresAt) {
@@ -171,7 +172,7 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
       Effect.suspend(() => {
         const secret = options.secretOf(value)
         if (local !== undefined && options.secretOf(local.value) === secret) local = undefined
-        return options.degradable ? Effect.catchAll(forgetInStore(secret), down) : forgetInStore(secret)
+        return options.degradable ? Compat.catchAll(forgetInStore(secret), down) : forgetInStore(secret)
       })
 
     return { get, getWith, invalidate }

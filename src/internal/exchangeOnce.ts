@@ -14,7 +14,8 @@
  * or locked, redemption goes ahead without the cross-process dedupe.
  * @internal
  */
-import type { HttpClient } from "@effect/platform"
+import * as Compat from "#compat"
+import type { HttpClient } from "#compat"
 import { Cause, type Deferred, Duration, Effect, Either, Exit, Option, Redacted, Schema } from "effect"
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as TokenStore from "../TokenStore.js"
@@ -113,11 +114,11 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
 
       const read: Effect.Effect<Option.Option<Outcome<A>>> = store.get(k).pipe(
         Effect.map(Option.flatMap((raw) => open(keys, k, raw))),
-        Effect.catchAll((e) => Effect.as(warn("the token store could not be read", e), Option.none()))
+        Compat.catchAll((e) => Effect.as(warn("the token store could not be read", e), Option.none()))
       )
       const keep = (value: Stored, ttl: Duration.Duration) =>
         store.set(k, keys.seal(k, JSON.stringify(value)), ttl).pipe(
-          Effect.catchAll((e) => warn("the exchange result could not be cached", e))
+          Compat.catchAll((e) => warn("the exchange result could not be cached", e))
         )
 
       const redeem: Effect.Effect<Outcome<A>, never, HttpClient.HttpClient | WechatConfig> = Effect.flatMap(
@@ -144,7 +145,7 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
         if (Option.isSome(found)) return Effect.succeed(found)
         if (!store.shared) return Effect.map(redeem, Option.some)
         return Lock.holding(store, `${k}:lock`, lockTtl, Effect.flatMap(read, (again) => (Option.isSome(again) ? Effect.succeed(again.value) : redeem))).pipe(
-          Effect.catchAll((e) => Effect.andThen(warn("the token store's lock could not be taken", e), Effect.map(redeem, Option.some)))
+          Compat.catchAll((e) => Effect.andThen(warn("the token store's lock could not be taken", e), Effect.map(redeem, Option.some)))
         )
       })
 
@@ -152,7 +153,7 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
         flightsOf(store),
         k,
         Lock.untilDone(attempt, { every: "25 millis", patience: Duration.times(lockTtl, 3), what: "a code exchange" }).pipe(
-          Effect.catchAll((e) => Effect.andThen(warn("another process held the exchange lock too long", e), redeem))
+          Compat.catchAll((e) => Effect.andThen(warn("another process held the exchange lock too long", e), redeem))
         )
       )
       switch (outcome._tag) {

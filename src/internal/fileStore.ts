@@ -6,14 +6,14 @@
  * the store opens and as the clock moves on.
  * @internal
  */
-import { FileSystem, Path } from "@effect/platform"
-import type { PlatformError } from "@effect/platform/Error"
+import * as Compat from "#compat"
+import { FileSystem, Path, type PlatformError } from "#compat"
 import { Clock, Duration, Effect, Option, Schema } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import type { Service } from "../TokenStore.js"
 import { TokenStoreError } from "../TokenStore.js"
 
-const Entry = Schema.parseJson(Schema.Struct({ v: Schema.String, e: Schema.Number }))
+const Entry = Compat.parseJson(Schema.Struct({ v: Schema.String, e: Schema.Number }))
 const decodeEntry = Schema.decodeUnknownOption(Entry)
 const encodeEntry = Schema.encodeSync(Entry)
 const SUFFIX = ".entry"
@@ -37,7 +37,7 @@ export const make = (
     const readEntry = (file: string, now: number): Effect.Effect<Option.Option<{ readonly v: string; readonly e: number }>, TokenStoreError> =>
       fs.readFileString(file).pipe(
         Effect.map((text) => Option.filter(decodeEntry(text), (entry) => entry.e > now)),
-        Effect.catchTag("SystemError", (e) => (e.reason === "NotFound" ? Effect.succeed(Option.none<{ readonly v: string; readonly e: number }>()) : Effect.fail(e))),
+        Effect.catchIf(Compat.isNotFound, () => Effect.succeed(Option.none<{ readonly v: string; readonly e: number }>())),
         Effect.mapError(fail("get")),
         Effect.tap((entry) => (Option.isNone(entry) ? removeQuietly(file) : Effect.void))
       )
@@ -90,7 +90,7 @@ export const make = (
         Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.map(readEntry(fileOf(k), now), Option.map((e) => e.v))),
       set: (k, value, ttl) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          write(k, encodeEntry({ v: value, e: now + Duration.toMillis(Duration.decode(ttl)) })).pipe(
+          write(k, encodeEntry({ v: value, e: now + Duration.toMillis(Compat.decodeDuration(ttl)) })).pipe(
             Effect.andThen(sweep(now))
           )),
       compareAndDelete: (k, expected) =>

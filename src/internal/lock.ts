@@ -5,6 +5,7 @@
  * interruption.
  * @internal
  */
+import * as Compat from "#compat"
 import { Clock, Deferred, Duration, Effect, Option, Schedule, type Scope } from "effect"
 import * as TokenStore from "../TokenStore.js"
 
@@ -38,7 +39,7 @@ export const holding = <A, E, R>(
  */
 export const untilDone = <A, E, R>(
   attempt: Effect.Effect<Option.Option<A>, E, R>,
-  options: { readonly every: Duration.DurationInput; readonly patience: Duration.Duration; readonly what: string }
+  options: { readonly every: Compat.DurationInput; readonly patience: Duration.Duration; readonly what: string }
 ): Effect.Effect<A, E | TokenStore.TokenStoreError, R> =>
   Effect.flatMap(Clock.currentTimeMillis, (start) => {
     const deadline = start + Duration.toMillis(options.patience)
@@ -68,7 +69,7 @@ export const singleFlight = <A, E, R>(
   work: Effect.Effect<A, E, R>,
   scope?: Scope.Scope
 ): Effect.Effect<A, E, R> =>
-  Effect.withFiberRuntime<A, E, R>((fiber) => {
+  Compat.withFiber<A, E, R>((fiber) => {
     const running = flights.get(key) as Deferred.Deferred<A, E> | undefined
     if (running !== undefined) return Deferred.await(running)
     const deferred = Deferred.unsafeMake<A, E>(fiber.id())

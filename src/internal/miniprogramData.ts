@@ -6,9 +6,10 @@
  * @internal
  */
 import { Option, Schema } from "effect"
+import * as Compat from "#compat"
 
-const text = Schema.optionalWith(Schema.String, { default: () => "" })
-const maybe = <S extends Schema.Schema.AnyNoContext>(schema: S) => Schema.optionalWith(schema, { as: "Option" })
+const text = Compat.optionalDefault(Schema.String, () => "")
+const maybe = <S extends Compat.AnyCodec>(schema: S) => Compat.optionalOption(schema)
 
 /**
  * Which app data was made for (`appid`, to compare with ours) and when (`timestamp`,
@@ -30,9 +31,9 @@ export class Watermark extends Schema.Class<Watermark>("effect-wechat/MiniProgra
 const watermarkJson = (w: Option.Option<Watermark>) => Option.getOrNull(Option.map(w, (x) => x.toJSON()))
 
 /** WeChat documents a string and its own example prints a number: both are read as a string. */
-const CountryCode = Schema.Union(
+const CountryCode = Compat.union(
   Schema.String,
-  Schema.transform(Schema.Number, Schema.String, { strict: true, decode: (n) => String(n), encode: (s) => Number(s) })
+  Compat.transform(Schema.Number, Schema.String, (n) => String(n), (s) => Number(s))
 )
 
 /**
@@ -67,7 +68,7 @@ export class UserInfo extends Schema.Class<UserInfo>("effect-wechat/MiniProgram/
   openId: maybe(Schema.String),
   nickName: Schema.String,
   /** 1 male, 2 female, 0 unknown. */
-  gender: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  gender: Compat.optionalDefault(Schema.Number, () => 0),
   language: text,
   city: text,
   province: text,
@@ -150,13 +151,13 @@ export class ShareInfo extends Schema.Class<ShareInfo>("effect-wechat/MiniProgra
  * @since 0.2.0
  * @category open data
  */
-export class GroupEnterInfo extends Schema.Class<GroupEnterInfo>("effect-wechat/MiniProgram/GroupEnterInfo")({
+export class GroupEnterInfo extends Compat.WireClass<GroupEnterInfo>("effect-wechat/MiniProgram/GroupEnterInfo")({
   opengid: Schema.String,
-  openSingleRoomid: maybe(Schema.String).pipe(Schema.fromKey("open_single_roomid")),
-  groupOpenid: maybe(Schema.String).pipe(Schema.fromKey("group_openid")),
-  chatType: maybe(Schema.Number).pipe(Schema.fromKey("chat_type")),
+  openSingleRoomid: maybe(Schema.String),
+  groupOpenid: maybe(Schema.String),
+  chatType: maybe(Schema.Number),
   watermark: maybe(Watermark)
-}) {
+}, { openSingleRoomid: "open_single_roomid", groupOpenid: "group_openid", chatType: "chat_type" }) {
   /** @since 0.2.0 */
   toJSON() {
     return {
@@ -175,7 +176,7 @@ export class GroupEnterInfo extends Schema.Class<GroupEnterInfo>("effect-wechat/
  * @since 0.2.0
  * @category open data
  */
-export const OpenData = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+export const OpenData = Compat.record(Schema.String, Schema.Unknown)
 
 /**
  * @since 0.2.0

@@ -4,6 +4,7 @@
  * watermark → schema, as a value or a reason. Nothing here holds on to a key.
  * @internal
  */
+import * as Compat from "#compat"
 import { Clock, Duration, Effect, Either, ParseResult, Redacted, Schema } from "effect"
 import { describeParseError } from "../WechatDecode.js"
 import type { Action, InvalidArgument } from "../WechatError.js"
@@ -30,7 +31,7 @@ export const checkData = (data: unknown): Effect.Effect<{ readonly encryptedData
     )
 
 export const policyOf = (
-  options: { readonly watermark?: "required" | "if-present" | undefined; readonly maxAge?: Duration.DurationInput | undefined } | undefined
+  options: { readonly watermark?: "required" | "if-present" | undefined; readonly maxAge?: Compat.DurationInput | undefined } | undefined
 ): Effect.Effect<Crypto.WatermarkPolicy, InvalidArgument> =>
   Effect.gen(function*() {
     if (options !== undefined && (typeof options !== "object" || options === null)) return yield* invalid("options", "must be an object")

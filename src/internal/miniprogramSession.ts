@@ -5,6 +5,7 @@
  * encrypted before the latest login (`stale-session-key`), never to return data.
  * @internal
  */
+import * as Compat from "#compat"
 import { type Duration, Effect, Option, Redacted, Schema } from "effect"
 import * as TokenStore from "../TokenStore.js"
 import { type Service as WechatConfigService, WechatConfig } from "../WechatConfig.js"
@@ -28,7 +29,7 @@ export const read = (openid: string): Effect.Effect<Option.Option<KeptKeys>, Tok
   Effect.flatMap(Effect.all([WechatConfig, TokenStore.TokenStore]), ([config, store]) =>
     Effect.map(kept.get(store, keysOf(config), entryKey(config, openid)), Option.map((entry) => ({
       current: Redacted.make(entry.k),
-      previous: Option.map(Option.fromNullable(entry.p), (p) => Redacted.make(p))
+      previous: Option.map(Compat.fromNullable(entry.p), (p) => Redacted.make(p))
     }))))
 
 /**

@@ -7,18 +7,22 @@
  * @internal
  */
 import { Effect, type Tracer } from "effect"
+import * as Compat from "#compat"
 
 const OPTIONS = { captureStackTrace: false } as const
 
 /** The tracer a program has when it installs none. */
-const defaultTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
+const defaultTracer: Tracer.Tracer = Compat.defaultTracer
 
 /** Whether a program's tracer exports spans somewhere (it is not Effect's default). */
 export const isTraced = (tracer: Tracer.Tracer): boolean => tracer !== defaultTracer
 
 /** `effect` in a span named `name`, unless nobody traces. */
 export const span = <A, E, R>(effect: Effect.Effect<A, E, R>, name: string): Effect.Effect<A, E, R> =>
-  Effect.tracerWith((tracer) => (tracer === defaultTracer ? effect : Effect.withSpan(effect, name, OPTIONS)))
+  Compat.tracerWith((tracer) => (tracer === defaultTracer ? effect : Effect.withSpan(effect, name, OPTIONS)))
+
+/** `effect` in a span named `name`, without a stack trace. */
+export const withSpan = <A, E, R>(effect: Effect.Effect<A, E, R>, name: string): Effect.Effect<A, E, R> => Effect.withSpan(effect, name, OPTIONS)
 
 /** Like `Effect.fn(name)(body)`: a span named `name` around each call, no stack trace. */
 export const fn = (name: string): Effect.fn.Untraced =>

@@ -4,6 +4,7 @@
  * `InvalidArgument` naming it (never showing a secret's value). Nothing here throws.
  * @internal
  */
+import * as Compat from "#compat"
 import { Duration, Effect, Redacted } from "effect"
 import type { Secret } from "../WechatConfig.js"
 import { type Action, InvalidArgument } from "../WechatError.js"
@@ -78,18 +79,18 @@ export const optionalBoolean = (argument: string, value: unknown, action: Action
 export const duration = (
   argument: string,
   value: unknown,
-  bounds: { readonly min: Duration.DurationInput; readonly max: Duration.DurationInput; readonly action?: Action | undefined }
+  bounds: { readonly min: Compat.DurationInput; readonly max: Compat.DurationInput; readonly action?: Action | undefined }
 ): Effect.Effect<Duration.Duration, InvalidArgument> => {
   const action = bounds.action ?? "fix-config"
   if (typeof value === "number" && !(value >= 0)) return Effect.fail(invalid(argument, "must not be negative", action))
   let decoded: Duration.Duration
   try {
-    decoded = Duration.decode(value as Duration.DurationInput)
+    decoded = Compat.decodeDuration(value as Compat.DurationInput)
   } catch {
     return Effect.fail(invalid(argument, "is not a duration (e.g. \"5 seconds\" or a number of milliseconds)", action))
   }
-  const min = Duration.decode(bounds.min)
-  const max = Duration.decode(bounds.max)
+  const min = Compat.decodeDuration(bounds.min)
+  const max = Compat.decodeDuration(bounds.max)
   if (!Duration.isFinite(decoded) || Duration.lessThan(decoded, min) || Duration.greaterThan(decoded, max)) {
     return Effect.fail(invalid(argument, `must be between ${Duration.format(min)} and ${Duration.format(max)}`, action))
   }

@@ -29,6 +29,7 @@
  *
  * @since 0.1.0
  */
+import * as Compat from "#compat"
 import { Duration, Effect, Layer, Option, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import * as Deployment from "../internal/deployment.js"
@@ -50,7 +51,7 @@ export interface Options {
    */
   readonly client?: Redis | undefined
   /** Bound on every command and on connecting; default 2 seconds. */
-  readonly timeout?: Duration.DurationInput | undefined
+  readonly timeout?: Compat.DurationInput | undefined
   /** Extra ioredis options for the client the store creates. */
   readonly redisOptions?: RedisOptions | undefined
 }
@@ -136,7 +137,7 @@ export const make = (options: Options = {}): Effect.Effect<TokenStore.Service, I
           onTimeout: () => new TokenStore.TokenStoreError({ operation, detail: `redis ${safeUrl(url)}: no answer within ${Duration.format(timeout)}` })
         })
       )
-    const millis = (ttl: Duration.DurationInput) => Math.max(1, Math.ceil(Duration.toMillis(Duration.decode(ttl))))
+    const millis = (ttl: Compat.DurationInput) => Math.max(1, Math.ceil(Duration.toMillis(Compat.decodeDuration(ttl))))
     const warned = new Set<string>()
     const healed = (k: string, what: string) =>
       warned.has(k) ? Effect.void : Effect.andThen(
@@ -177,5 +178,5 @@ export const make = (options: Options = {}): Effect.Effect<TokenStore.Service, I
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<TokenStore.TokenStore, InvalidArgument> =>
-  Layer.scoped(TokenStore.TokenStore, make(options))
+export const layer = (options: Options = {}): Layer.Layer<Compat.RefId<TokenStore.TokenStore>, InvalidArgument> =>
+  Compat.layerScoped(TokenStore.TokenStore, make(options))

@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import type { HttpClientRequest } from "@effect/platform"
+import type { HttpClientRequest } from "#compat"
 import { Schema } from "effect"
 
 /**

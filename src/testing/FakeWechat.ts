@@ -35,9 +35,9 @@
  *
  * @since 0.1.0
  */
-import { FetchHttpClient, HttpClient, HttpClientResponse } from "@effect/platform"
-import { RequestError } from "@effect/platform/HttpClientError"
-import { Context, type Duration, Effect, Layer, type Scope } from "effect"
+import * as Compat from "#compat"
+import { FetchHttpClient, HttpClient, HttpClientResponse } from "#compat"
+import { Context, Effect, Layer, type Scope } from "effect"
 import * as WechatConfig from "../WechatConfig.js"
 import { webResponse } from "./Cassette.js"
 import type { ConsentResult } from "./fake/consent.js"
@@ -240,7 +240,7 @@ export interface Service {
    * the way to expire codes and tokens from outside the process.
    * @since 0.2.0
    */
-  readonly advanceClock: (duration: Duration.DurationInput) => Effect.Effect<void>
+  readonly advanceClock: (duration: Compat.DurationInput) => Effect.Effect<void>
   /**
    * The fake's time, epoch millis.
    * @since 0.2.0
@@ -261,7 +261,7 @@ export interface Service {
  * @since 0.2.0
  * @category tags
  */
-export class ServerAddress extends Context.Tag("effect-wechat/testing/FakeWechat/Address")<ServerAddress, Address>() {}
+export class ServerAddress extends Compat.Tag<ServerAddress, Address>()("effect-wechat/testing/FakeWechat/Address") {}
 
 /**
  * The app {@link layerTest} and {@link layerServer} seed when `apps` is empty: every kind
@@ -288,7 +288,7 @@ export const testApp = {
  * @since 0.1.0
  * @category tags
  */
-export class FakeWechat extends Context.Tag("effect-wechat/testing/FakeWechat")<FakeWechat, Service>() {
+export class FakeWechat extends Compat.Tag<FakeWechat, Service>()("effect-wechat/testing/FakeWechat") {
   /** {@link ServerAddress}: `yield* FakeWechat.Address` under {@link layerServer}. */
   static readonly Address = ServerAddress
   /** {@link testApp} */
@@ -403,13 +403,7 @@ export const httpClient = (fake: Service): HttpClient.HttpClient =>
     return fake.emulator.handle({ method: request.method, path: url.pathname, query, body, ip: fake.emulator.callerIp, origin: url.origin }).pipe(
       Effect.flatMap((response) =>
         response._tag === "Reset"
-          ? Effect.fail(
-            new RequestError({
-              request,
-              reason: "Transport",
-              cause: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })
-            })
-          )
+          ? Effect.fail(Compat.transportError(request, Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })))
           : Effect.succeed(
             HttpClientResponse.fromWeb(
               request,
@@ -495,7 +489,7 @@ export const layerTest = (options: TestOptions = {}): Layer.Layer<FakeWechat | W
 export const layerServer = (
   options: TestOptions & ServeOptions = {}
 ): Layer.Layer<FakeWechat | ServerAddress | WechatConfig.WechatConfig | HttpClient.HttpClient, FakeWechatError> =>
-  Layer.unwrapScoped(Effect.gen(function*() {
+  Compat.unwrapScoped(Effect.gen(function*() {
     const apps = seeded(options)
     const fake = yield* make({ ...options, apps })
     const address = yield* serveFake(fake, options)

@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientResponse } from "#compat"
 import { Effect, Either, Layer, Schema } from "effect"
 import { parseJson } from "../WechatDecode.js"
 import { scrub } from "../WechatHttp.js"

@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientResponse } from "#compat"
 import { Data, Effect, Layer, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { Cassette, type CassetteInput, describe, type Interaction, matches, shapeOf, webResponse } from "./Cassette.js"

@@ -6,6 +6,7 @@
  * matches `redirect_uri` by `host[:port]`, as WeChat does.
  * @since 0.1.0
  */
+import * as Compat from "#compat"
 import { Console, Effect, Fiber } from "effect"
 import { FakeWechat } from "./FakeWechat.js"
 
@@ -58,7 +59,7 @@ const main = Effect.gen(function*() {
   return yield* Effect.never
 }).pipe(Effect.scoped, Effect.provide(FakeWechat.layerControl({ apps: [DEMO_APP], users: DEMO_USERS })))
 
-const fiber = Effect.runFork(main.pipe(Effect.catchAll((e) => Console.error(e.message).pipe(Effect.andThen(Effect.sync(() => {
+const fiber = Effect.runFork(main.pipe(Compat.catchAll((e) => Console.error(e.message).pipe(Effect.andThen(Effect.sync(() => {
   process.exitCode = 1
 }))))))
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -4,6 +4,7 @@
  * `POST /connect/confirm`, and the same decisions for the control API.
  * @internal
  */
+import * as Compat from "#compat"
 import { Effect } from "effect"
 import { oauth2Refusal, qrconnectRefusal } from "./apps.js"
 import type { Emulator } from "./emulator.js"
@@ -114,14 +115,14 @@ const confirm = (em: Emulator, request: FakeRequest): Effect.Effect<FakeResponse
   if (form.uuid !== undefined) {
     return answerQrLogin(em, { uuid: form.uuid, userId: form.user, decision, duplicateCallback }).pipe(
       Effect.map(answeredPage),
-      Effect.catchAll((e) => Effect.succeed(errorPage({ text: "二维码已失效" }, e.reason)))
+      Compat.catchAll((e) => Effect.succeed(errorPage({ text: "二维码已失效" }, e.reason)))
     )
   }
   const checked = checkLink(em.apps, "oauth2", { ...form, response_type: "code" }, false)
   if ("error" in checked) return Effect.succeed(errorPage(checked.error, checked.why))
   return answer(em, checked, { userId: form.user, decision, duplicateCallback }).pipe(
     Effect.map((result) => (result.location === undefined ? page("微信授权", "") : deliver(result.location, result.deliveries))),
-    Effect.catchAll((e) => Effect.succeed(errorPage({ text: "授权失败" }, e.reason)))
+    Compat.catchAll((e) => Effect.succeed(errorPage({ text: "授权失败" }, e.reason)))
   )
 }
 

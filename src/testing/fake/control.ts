@@ -4,6 +4,7 @@
  * answers are JSON; a refused call answers 400 `{"error": "…"}`.
  * @internal
  */
+import * as Compat from "#compat"
 import { Duration, Effect, ParseResult, Schema } from "effect"
 import type { Service } from "../FakeWechat.js"
 import { KINDS, SCOPES } from "./apps.js"
@@ -153,7 +154,7 @@ export const handleControl = (fake: Service, request: FakeRequest): Effect.Effec
   if (input === undefined) return Effect.succeed(reply(400, { error: "the body is not JSON" }))
   return found.run(fake, input).pipe(
     Effect.map((value) => reply(200, value)),
-    Effect.catchAll((e) =>
+    Compat.catchAll((e) =>
       Effect.succeed(reply(400, { error: e._tag === "ParseError" ? ParseResult.TreeFormatter.formatErrorSync(e) : e.reason }))
     )
   )
