@@ -263,7 +263,7 @@ export const makeKeyValueStore: Effect.Effect<Service, never, KeyValueStore.KeyV
     new TokenStoreError({ operation, detail: e.message })
   const read = (k: string) =>
     Effect.gen(function*() {
-      const raw = yield* kv.get(k).pipe(Effect.mapError(fail("get")))
+      const raw = yield* Compat.kvGet(kv, k).pipe(Effect.mapError(fail("get")))
       const now = yield* Clock.currentTimeMillis
       return Option.filter(Option.flatMap(raw, decodeStored), (s) => s.e > now)
     })

@@ -7,8 +7,7 @@
  * @since 0.1.0
  */
 import * as Compat from "#compat"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import type { HttpClientError } from "@effect/platform/HttpClientError"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "#compat"
 import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as Body from "./internal/body.js"
 import * as Span from "./internal/span.js"
@@ -109,14 +108,15 @@ const causeChain = (error: unknown): ReadonlyArray<unknown> => {
 const codeOf = (u: unknown): string | undefined =>
   typeof u === "object" && u !== null && "code" in u && typeof u.code === "string" ? u.code : undefined
 
-const transportError = (endpoint: string, error: HttpClientError, secrets: ReadonlyArray<string>): WechatTransportError => {
+const transportError = (endpoint: string, error: Compat.ClientError, secrets: ReadonlyArray<string>): WechatTransportError => {
   // only failures pay for scrubbing
-  const chain = causeChain(error.cause)
+  const info = Compat.clientErrorInfo(error)
+  const chain = causeChain(info.cause)
   const codes = chain.map(codeOf).filter((c): c is string => c !== undefined)
   const messages = chain.map((c) => (c instanceof Error ? c.message : undefined)).filter((m): m is string => !!m)
-  const notSent = error._tag === "RequestError" && (error.reason !== "Transport" || codes.some((c) => NOT_SENT.has(c)))
-  const detail = scrub([error.reason, ...codes, ...messages].join(": "), secrets)
-  const invalid = error._tag === "RequestError" && error.reason !== "Transport"
+  const notSent = info.beforeSending && (info.reason !== "Transport" || codes.some((c) => NOT_SENT.has(c)))
+  const detail = scrub([info.reason, ...codes, ...messages].join(": "), secrets)
+  const invalid = info.beforeSending && info.reason !== "Transport"
   return new WechatTransportError({
     endpoint,
     reason: "network",
@@ -132,12 +132,12 @@ const afterSending = (endpoint: string, sent: boolean) =>
 
 const quietClients = new WeakMap<HttpClient.HttpClient, HttpClient.HttpClient>()
 
-// `@effect/platform`'s client span records `url.full` with the query string, where
+// Effect's client span records `url.full` with the query string, where
 // WeChat wants `secret` and `access_token`: our own span (from `Effect.fn`) replaces it.
 const quiet = (client: HttpClient.HttpClient): HttpClient.HttpClient => {
   let out = quietClients.get(client)
   if (out === undefined) {
-    out = HttpClient.withTracerDisabledWhen(client, () => true)
+    out = Compat.untracedClient(client)
     quietClients.set(client, out)
   }
   return out
@@ -151,10 +151,10 @@ const attempt = (
 ): Effect.Effect<string, WechatTransportError> => {
   let req = HttpClientRequest.make(request.method)(`${baseUrl}/${request.endpoint}`)
   if (request.query !== undefined) req = HttpClientRequest.setUrlParams(req, reveal(request.query))
-  if (request.json !== undefined) req = HttpClientRequest.bodyUnsafeJson(req, reveal(request.json))
-  const onError = (e: HttpClientError) => Effect.fail(transportError(request.endpoint, e, secretsOf(request, config)))
-  return client.execute(req).pipe(
-    Effect.flatMap((response): Effect.Effect<string, HttpClientError | WechatTransportError> => {
+  if (request.json !== undefined) req = Compat.bodyJson(req, reveal(request.json))
+  const onError = (e: Compat.ClientError) => Effect.fail(transportError(request.endpoint, e, secretsOf(request, config)))
+  const sent = client.execute(req).pipe(
+    Effect.flatMap((response): Effect.Effect<string, Compat.ClientError | WechatTransportError> => {
       if (response.status >= 300 && response.status < 400) {
         // never followed: WeChat does not redirect its API, and a redirect target's answer is not WeChat's
         return Effect.andThen(Body.discard(response), Effect.fail(
@@ -189,9 +189,9 @@ const attempt = (
           detail: `the answer is larger than ${config.maxResponseBytes} bytes (maxResponseBytes)`,
           action: "stop"
         }))
-    }),
-    Effect.catchTags({ RequestError: onError, ResponseError: onError })
+    })
   )
+  return Compat.catchClientError(sent, onError)
 }
 
 /** Where a redirect pointed, origin only (a Location may carry the request's secrets). */
@@ -251,7 +251,7 @@ export const execute = <A>(
     const client = quiet(Context.get(context, HttpClient.HttpClient))
     const policy = Context.get(context as Context.Context<never>, WechatRetry.WechatRetry)
     const once = Effect.flatMap(noRedirects(send(client, config, request)), (text) =>
-      decode(request.endpoint, text, () => secretsOf(request, config)))
+      Compat.Result.toEffect(decode(request.endpoint, text, () => secretsOf(request, config))))
     const run = policy === WechatRetry.none ? once : Effect.retry(once, policy)
     if (!Compat.fiberInSpan(fiber) || !Span.isTraced(Compat.fiberTracer(fiber))) return run
     return Effect.andThen(Effect.annotateCurrentSpan("wechat.endpoint", request.endpoint), run).pipe(

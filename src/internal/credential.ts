@@ -28,7 +28,7 @@ export interface Options<A, I, E> {
   /** Seals what is stored. */
   readonly keys: Keys
   readonly key: string
-  readonly schema: Schema.Schema<A, I>
+  readonly schema: Compat.Codec<A, I>
   /** The raw secret of a value, to tell tokens apart. */
   readonly secretOf: (value: A) => string
   readonly expiresInOf: (value: A) => number
@@ -145,7 +145,7 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
     // the hot path (every signature, every token-using call): one step reads the clock
     const getWith = <B>(f: (value: A) => B): Effect.Effect<B, E | TokenStore.TokenStoreError> =>
       Compat.withFiber((fiber) => {
-        const now = Compat.fiberClock(fiber).unsafeCurrentTimeMillis()
+        const now = Compat.clockMillis(Compat.fiberClock(fiber))
         const current = local
         if (current !== undefined && fresh(current, now)) return Effect.succeed(f(current.value))
         if (current !== undefined && now < current.expiresAt) {

@@ -16,7 +16,7 @@
  */
 import * as Compat from "#compat"
 import type { HttpClient } from "#compat"
-import { Cause, type Deferred, Duration, Effect, Either, Exit, Option, Redacted, Schema } from "effect"
+import { type Cause, type Deferred, Duration, Effect, Exit, Option, Redacted, Schema } from "effect"
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as TokenStore from "../TokenStore.js"
 import type { Decoder } from "../WechatDecode.js"
@@ -77,7 +77,7 @@ const warn = (what: string, error: TokenStore.TokenStoreError) =>
 export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Decoder<A>) => {
   // the exchange keeps WeChat's text beside the value, to store it as it came
   const withText: Decoder<{ readonly value: A; readonly text: string }> = (e, text, secrets) =>
-    Either.map(decode(e, text, secrets), (value) => ({ value, text }))
+    Compat.Result.map(decode(e, text, secrets), (value) => ({ value, text }))
 
   const open = (keys: Keys, k: string, raw: string): Option.Option<Outcome<A>> => {
     const text = keys.open(k, raw)
@@ -93,7 +93,7 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
     if ("e" in stored) return Option.map(decodeError(stored.e), (error) => ({ _tag: "Failed", error }))
     if (typeof stored.b !== "string" || typeof stored.t !== "string") return Option.none()
     const binding = stored.b
-    return Option.map(Either.getRight(decode(endpoint, stored.t)), (value) => ({ _tag: "Redeemed", binding, value }))
+    return Option.map(Compat.Result.getSuccess(decode(endpoint, stored.t)), (value) => ({ _tag: "Redeemed", binding, value }))
   }
 
   return (
@@ -130,7 +130,7 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
               { _tag: "Redeemed", binding: mine, value: exit.value.value }
             )
           }
-          const failed = Cause.failureOption(exit.cause)
+          const failed = Compat.failureOption(exit.cause)
           // a defect or an interruption is not an outcome: it propagates as is
           if (Option.isNone(failed)) return Effect.failCause(exit.cause as Cause.Cause<never>)
           const outcome = { _tag: "Failed", error: failed.value } as const

@@ -72,7 +72,7 @@ export const singleFlight = <A, E, R>(
   Compat.withFiber<A, E, R>((fiber) => {
     const running = flights.get(key) as Deferred.Deferred<A, E> | undefined
     if (running !== undefined) return Deferred.await(running)
-    const deferred = Deferred.unsafeMake<A, E>(fiber.id())
+    const deferred = Compat.makeDeferredUnsafe<A, E>(fiber)
     flights.set(key, deferred as Deferred.Deferred<unknown, unknown>)
     // the forked fiber hands its exit to the waiters and itself always succeeds, so a
     // failure is reported once, to the callers, not again as an unhandled fiber failure
@@ -86,7 +86,7 @@ export const singleFlight = <A, E, R>(
         )
       ),
       Effect.exit,
-      (started) => (scope === undefined ? Effect.forkDaemon(started) : Effect.forkIn(started, scope)),
+      (started) => (scope === undefined ? Compat.forkDetach(started) : Effect.forkIn(started, scope)),
       Effect.andThen(Deferred.await(deferred))
     )
   })

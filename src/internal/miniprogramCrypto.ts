@@ -5,7 +5,7 @@
  * holds a key, an IV or any of the plaintext.
  * @internal
  */
-import { Either } from "effect"
+import * as Compat from "#compat"
 import { createDecipheriv, createHmac } from "node:crypto"
 
 /** Why open data could not be read (the `reason` of `MiniProgram.DecryptError`). */
@@ -31,15 +31,15 @@ export interface Failure {
   readonly detail: string
 }
 
-const failure = (reason: Reason, detail: string): Either.Either<never, Failure> => Either.left({ reason, detail })
+const failure = (reason: Reason, detail: string): Compat.Result<never, Failure> => Compat.Result.fail({ reason, detail })
 
 /** Standard base64 (`+`, `/`, `=` padding), as WeChat writes `session_key`, `iv` and `encryptedData`. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 /** Decodes standard base64, refusing (never repairing) anything else. */
-export const base64 = (field: string, text: string): Either.Either<Buffer, Failure> => {
+export const base64 = (field: string, text: string): Compat.Result<Buffer, Failure> => {
   if (text === "") return failure("bad-base64", `${field} is empty`)
-  if (BASE64.test(text)) return Either.right(Buffer.from(text, "base64"))
+  if (BASE64.test(text)) return Compat.Result.succeed(Buffer.from(text, "base64"))
   const hint = /\s/.test(text)
     ? ": it holds whitespace (a + turned into a space on the way? send it in a JSON body, not a URL-encoded form)"
     : /[-_]/.test(text)
@@ -49,7 +49,7 @@ export const base64 = (field: string, text: string): Either.Either<Buffer, Failu
 }
 
 /** AES-128-CBC without a MAC: any failure below may be a wrong key, so none says which bytes were wrong. */
-const decryptBlocks = (key: Buffer, iv: Buffer, ciphertext: Buffer): Either.Either<string, Failure> => {
+const decryptBlocks = (key: Buffer, iv: Buffer, ciphertext: Buffer): Compat.Result<string, Failure> => {
   if (ciphertext.length === 0 || ciphertext.length % 16 !== 0) {
     return failure("bad-length", `encryptedData is ${ciphertext.length} bytes, not a whole number of 16-byte AES blocks (truncated?)`)
   }
@@ -68,7 +68,7 @@ const decryptBlocks = (key: Buffer, iv: Buffer, ciphertext: Buffer): Either.Eith
       )
     }
     try {
-      return Either.right(new TextDecoder("utf-8", { fatal: true }).decode(padded.subarray(0, padded.length - n)))
+      return Compat.Result.succeed(new TextDecoder("utf-8", { fatal: true }).decode(padded.subarray(0, padded.length - n)))
     } catch {
       return failure("not-json", "the decrypted data is not UTF-8 text: wrong session_key or IV, or damaged data")
     }
@@ -78,29 +78,32 @@ const decryptBlocks = (key: Buffer, iv: Buffer, ciphertext: Buffer): Either.Eith
 }
 
 /** Decrypts open data to its JSON object. */
-export const open = (sessionKey: string, iv: string, encryptedData: string): Either.Either<Record<string, unknown>, Failure> =>
-  Either.gen(function*() {
-    const key = yield* base64("sessionKey", sessionKey)
+export const open = (sessionKey: string, iv: string, encryptedData: string): Compat.Result<Record<string, unknown>, Failure> =>
+  Compat.Result.flatMap(base64("sessionKey", sessionKey), (key) => {
     try {
-      if (key.length !== 16) return yield* failure("bad-key", `sessionKey decodes to ${key.length} bytes; an AES-128 session_key is 16`)
-      const ivBytes = yield* base64("iv", iv)
-      if (ivBytes.length !== 16) return yield* failure("bad-iv", `iv decodes to ${ivBytes.length} bytes; it must be 16`)
-      const ciphertext = yield* base64("encryptedData", encryptedData)
-      const text = yield* decryptBlocks(key, ivBytes, ciphertext)
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        return yield* failure("not-json", "the decrypted data is not JSON: wrong session_key or IV, or damaged data")
-      }
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-        return yield* failure("not-json", "the decrypted data is not a JSON object")
-      }
-      return parsed as Record<string, unknown>
+      if (key.length !== 16) return failure("bad-key", `sessionKey decodes to ${key.length} bytes; an AES-128 session_key is 16`)
+      return Compat.Result.flatMap(base64("iv", iv), (ivBytes) =>
+        ivBytes.length !== 16
+          ? failure("bad-iv", `iv decodes to ${ivBytes.length} bytes; it must be 16`)
+          : Compat.Result.flatMap(base64("encryptedData", encryptedData), (ciphertext) =>
+            Compat.Result.flatMap(decryptBlocks(key, ivBytes, ciphertext), parseObject)))
     } finally {
       key.fill(0)
     }
   })
+
+const parseObject = (text: string): Compat.Result<Record<string, unknown>, Failure> => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return failure("not-json", "the decrypted data is not JSON: wrong session_key or IV, or damaged data")
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return failure("not-json", "the decrypted data is not a JSON object")
+  }
+  return Compat.Result.succeed(parsed as Record<string, unknown>)
+}
 
 const APP_ID = /^wx[0-9a-f]{16}$/
 
@@ -117,12 +120,12 @@ export interface WatermarkPolicy {
  * A watermark that is present must name `appId` (and be young enough when an age limit is
  * set); one that is absent is accepted unless required.
  */
-export const checkWatermark = (data: Record<string, unknown>, appId: string, policy: WatermarkPolicy): Either.Either<void, Failure> => {
+export const checkWatermark = (data: Record<string, unknown>, appId: string, policy: WatermarkPolicy): Compat.Result<void, Failure> => {
   const watermark = data["watermark"]
   if (watermark === undefined) {
     if (policy.required) return failure("watermark-missing", "the data carries no watermark, so it cannot be tied to this app")
     if (policy.maxAgeMillis !== undefined) return failure("watermark-missing", "the data carries no watermark, so its age (maxAge) cannot be checked")
-    return Either.void
+    return Compat.Result.void
   }
   if (typeof watermark !== "object" || watermark === null) return failure("watermark-mismatch", "the watermark is not an object")
   const appid = "appid" in watermark ? watermark.appid : undefined
@@ -138,7 +141,7 @@ export const checkWatermark = (data: Record<string, unknown>, appId: string, pol
       return failure("watermark-expired", `the data is ${Math.round(age / 1000)} s old (watermark.timestamp), over maxAge ${Math.round(policy.maxAgeMillis / 1000)} s`)
     }
   }
-  return Either.void
+  return Compat.Result.void
 }
 
 /**

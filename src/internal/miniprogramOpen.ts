@@ -5,7 +5,7 @@
  * @internal
  */
 import * as Compat from "#compat"
-import { Clock, Duration, Effect, Either, ParseResult, Redacted, Schema } from "effect"
+import { Clock, Duration, Effect, Redacted } from "effect"
 import { describeParseError } from "../WechatDecode.js"
 import type { Action, InvalidArgument } from "../WechatError.js"
 import * as Crypto from "./miniprogramCrypto.js"
@@ -57,21 +57,21 @@ export const ACTIONS: Readonly<Record<Crypto.Reason, Action>> = {
   "stale-session-key": "reauthorize"
 }
 
-const schemaFailure = (error: ParseResult.ParseError): Crypto.Failure => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  return issues.some((i) => i._tag === "Missing" && i.path.length === 1 && i.path[0] === "watermark")
+const schemaFailure = (error: Compat.ParseError): Crypto.Failure => {
+  const issues = Compat.issuesOf(error)
+  return issues.some((i) => i.missing && i.path.length === 1 && i.path[0] === "watermark")
     ? { reason: "watermark-missing", detail: "the data carries no watermark, and the schema requires one" }
     : { reason: "schema", detail: describeParseError(error).replace(/\bbody\b/g, "data") }
 }
 
 /** Decrypts, checks the watermark, decodes: the value, or why not. */
-export const read = (
+export const read = <A, I>(
   appId: string,
   sessionKey: Redacted.Redacted<string>,
   data: { readonly encryptedData: string; readonly iv: string },
-  schema: Schema.Schema.AnyNoContext,
+  schema: Compat.Codec<A, I>,
   policy: Crypto.WatermarkPolicy
-): Either.Either<unknown, Crypto.Failure> =>
-  Either.flatMap(Crypto.open(Redacted.value(sessionKey), data.iv, data.encryptedData), (json) =>
-    Either.flatMap(Crypto.checkWatermark(json, appId, policy), () =>
-      Either.mapLeft(Schema.decodeUnknownEither(schema)(json), schemaFailure)))
+): Compat.Result<A, Crypto.Failure> =>
+  Compat.Result.flatMap(Crypto.open(Redacted.value(sessionKey), data.iv, data.encryptedData), (json) =>
+    Compat.Result.flatMap(Crypto.checkWatermark(json, appId, policy), () =>
+      Compat.Result.mapError(Compat.decodeUnknownResult(schema)(json), schemaFailure)))

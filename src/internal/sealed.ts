@@ -4,7 +4,8 @@
  * value that fails to open or decode reads as absent. Codecs are compiled once per schema.
  * @internal
  */
-import { Effect, Either, Option, Schema } from "effect"
+import * as Compat from "#compat"
+import { Effect, Option, Schema } from "effect"
 import * as TokenStore from "../TokenStore.js"
 import type { Keys } from "./keys.js"
 
@@ -13,7 +14,7 @@ export interface Codec<A> {
   readonly open: (keys: Keys, k: string, raw: string) => Option.Option<A>
   readonly get: (store: TokenStore.Service, keys: Keys, k: string) => Effect.Effect<Option.Option<A>, TokenStore.TokenStoreError>
   /** The sealed text for `value` (what `set` stores). */
-  readonly seal: (keys: Keys, k: string, value: A) => Either.Either<string, TokenStore.TokenStoreError>
+  readonly seal: (keys: Keys, k: string, value: A) => Compat.Result<string, TokenStore.TokenStoreError>
   readonly set: (
     store: TokenStore.Service,
     keys: Keys,
@@ -23,17 +24,17 @@ export interface Codec<A> {
   ) => Effect.Effect<void, TokenStore.TokenStoreError>
 }
 
-export const codec = <A, I>(schema: Schema.Schema<A, I>): Codec<A> => {
-  const json = Schema.parseJson(schema)
+export const codec = <A, I>(schema: Compat.Codec<A, I>): Codec<A> => {
+  const json = Compat.parseJson(schema)
   const decode = Schema.decodeUnknownOption(json)
-  const encode = Schema.encodeEither(json)
+  const encode = Compat.encodeResult(json)
   const open = (keys: Keys, k: string, raw: string): Option.Option<A> => {
     const text = keys.open(k, raw)
     return text === undefined ? Option.none() : decode(text)
   }
   const seal = (keys: Keys, k: string, value: A) =>
-    Either.map(
-      Either.mapLeft(encode(value), (e) => new TokenStore.TokenStoreError({ operation: "encode", detail: e.message })),
+    Compat.Result.map(
+      Compat.Result.mapError(encode(value), (e) => new TokenStore.TokenStoreError({ operation: "encode", detail: e.message })),
       (text) => keys.seal(k, text)
     )
   return {
@@ -41,9 +42,9 @@ export const codec = <A, I>(schema: Schema.Schema<A, I>): Codec<A> => {
     get: (store, keys, k) => Effect.map(store.get(k), Option.flatMap((raw) => open(keys, k, raw))),
     seal,
     set: (store, keys, k, value, ttl) =>
-      Either.match(seal(keys, k, value), {
-        onLeft: Effect.fail,
-        onRight: (text) => store.set(k, text, ttl)
+      Compat.Result.match(seal(keys, k, value), {
+        onFailure: Effect.fail,
+        onSuccess: (text) => store.set(k, text, ttl)
       })
   }
 }

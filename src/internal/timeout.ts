@@ -4,11 +4,8 @@
  * the app's own) it is `Effect.timeoutFail`, so tests still drive timeouts with the clock.
  * @internal
  */
-import { Clock, Context, type Duration, Effect, type Exit, type Fiber, type FiberId } from "effect"
-
-const liveClockPrototype = Object.getPrototypeOf(Clock.make())
-
-const isLive = (clock: Clock.Clock) => Object.getPrototypeOf(clock) === liveClockPrototype
+import * as Compat from "#compat"
+import { type Duration, Effect, type Exit } from "effect"
 
 /** `effect`, or `onTimeout()` once `duration` has passed (the effect is then interrupted). */
 export const withTimeout = <A, E, R, E2>(
@@ -17,22 +14,22 @@ export const withTimeout = <A, E, R, E2>(
   millis: number,
   onTimeout: () => E2
 ): Effect.Effect<A, E | E2, R> =>
-  Effect.withFiberRuntime((parent) =>
-    isLive(Context.get(parent.currentDefaultServices, Clock.Clock))
-      ? Effect.flatMap(Effect.fork(Effect.interruptible(effect)), (fiber) => awaitWithin(fiber, parent.id(), millis, onTimeout))
-      : Effect.timeoutFail(effect, { duration, onTimeout })
+  Compat.withFiber((parent) =>
+    Compat.isLiveClock(Compat.fiberClock(parent))
+      ? Effect.flatMap(Compat.fork(Effect.interruptible(effect)), (fiber) => awaitWithin(fiber, parent, millis, onTimeout))
+      : Compat.timeoutFail(effect, { duration, onTimeout })
   )
 
-const awaitWithin = <A, E, E2>(fiber: Fiber.RuntimeFiber<A, E>, self: FiberId.FiberId, millis: number, onTimeout: () => E2) =>
-  Effect.async<A, E | E2>((resume) => {
+const awaitWithin = <A, E, E2>(fiber: Compat.RuntimeFiber<A, E>, self: Compat.RuntimeFiber<unknown, unknown>, millis: number, onTimeout: () => E2) =>
+  Compat.callback<A, E | E2>((resume) => {
     let done = false
     const timer = setTimeout(() => {
       if (done) return
       done = true
-      fiber.unsafeInterruptAsFork(self)
+      Compat.interruptUnsafe(fiber, self)
       resume(Effect.fail(onTimeout()))
     }, millis)
-    fiber.addObserver((exit: Exit.Exit<A, E>) => {
+    Compat.observe(fiber, (exit: Exit.Exit<A, E>) => {
       if (done) return
       done = true
       clearTimeout(timer)
@@ -42,6 +39,6 @@ const awaitWithin = <A, E, E2>(fiber: Fiber.RuntimeFiber<A, E>, self: FiberId.Fi
     return Effect.sync(() => {
       done = true
       clearTimeout(timer)
-      fiber.unsafeInterruptAsFork(self)
+      Compat.interruptUnsafe(fiber, self)
     })
   })

@@ -91,7 +91,7 @@ export const duration = (
   }
   const min = Compat.decodeDuration(bounds.min)
   const max = Compat.decodeDuration(bounds.max)
-  if (!Duration.isFinite(decoded) || Duration.lessThan(decoded, min) || Duration.greaterThan(decoded, max)) {
+  if (!Duration.isFinite(decoded) || Duration.toMillis(decoded) < Duration.toMillis(min) || Duration.toMillis(decoded) > Duration.toMillis(max)) {
     return Effect.fail(invalid(argument, `must be between ${Duration.format(min)} and ${Duration.format(max)}`, action))
   }
   return Effect.succeed(decoded)

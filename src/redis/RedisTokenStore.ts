@@ -131,8 +131,8 @@ export const make = (options: Options = {}): Effect.Effect<TokenStore.Service, I
       Effect.tryPromise({
         try: f,
         catch: (e) => new TokenStore.TokenStoreError({ operation, detail: `redis ${safeUrl(url)}: ${describeError(e)}` })
-      }).pipe(
-        Effect.timeoutFail({
+      }).pipe((effect) =>
+        Compat.timeoutFail(effect, {
           duration: timeout,
           onTimeout: () => new TokenStore.TokenStoreError({ operation, detail: `redis ${safeUrl(url)}: no answer within ${Duration.format(timeout)}` })
         })

@@ -168,6 +168,14 @@ export const transportError = (request: HttpClientRequest.HttpClientRequest, cau
 export const isNotFound = (error: PlatformError): boolean => error._tag === "SystemError" && error.reason === "NotFound"
 
 /**
+ * A key-value store's entry, if any.
+ *
+ * @since 0.3.0
+ * @category platform
+ */
+export const kvGet = (store: KeyValueStore.KeyValueStore, key: string): Effect.Effect<Option.Option<string>, PlatformError> => store.get(key)
+
+/**
  * A JSON response (the body is plain JSON, so it cannot fail).
  *
  * @since 0.3.0
