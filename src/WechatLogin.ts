@@ -36,7 +36,7 @@
  * @since 0.2.0
  */
 import * as Compat from "#compat"
-import { type HttpClient, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { type HttpClient, HttpServerRequest, HttpServerResponse } from "#compat"
 import { Duration, Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Answers from "./internal/loginAnswers.js"
@@ -77,11 +77,11 @@ export interface Login {
  */
 export interface Paths {
   /** Default `/login/wechat`. */
-  readonly login: HttpRouter.PathInput
+  readonly login: Compat.RoutePath
   /** Default `/login/wechat/callback`. Its absolute URL is WeChat's `redirect_uri`. */
-  readonly callback: HttpRouter.PathInput
+  readonly callback: Compat.RoutePath
   /** Default `/login/wechat/qr-config`. */
-  readonly qrConfig: HttpRouter.PathInput
+  readonly qrConfig: Compat.RoutePath
 }
 
 /**
@@ -404,11 +404,8 @@ const rawQuery = Effect.map(HttpServerRequest.HttpServerRequest, (request) => ne
  * @since 0.2.0
  * @category routes
  */
-export const router = <E, R>(options: Options<E, R>): Effect.Effect<
-  HttpRouter.HttpRouter<E, R | WechatConfig | HttpClient.HttpClient>,
-  InvalidArgument
-> =>
-  Effect.map(settingsOf(options), (settings) => {
+export const router = <E, R>(options: Options<E, R>): Compat.Routes<E, R | WechatConfig | HttpClient.HttpClient, InvalidArgument> =>
+  Compat.routes(Effect.map(settingsOf(options), (settings): ReadonlyArray<Compat.Route<E, R | WechatConfig | HttpClient.HttpClient>> => {
     const startUrl = settings.origin + settings.paths.login
     const homeUrl = settings.origin + settings.homePath
     const fail = (failure: LoginError | InvalidArgument) =>
@@ -419,7 +416,7 @@ export const router = <E, R>(options: Options<E, R>): Effect.Effect<
     const noStore = (response: HttpServerResponse.HttpServerResponse) =>
       response.pipe(HttpServerResponse.setHeader("cache-control", "no-store"), HttpServerResponse.setHeader("referrer-policy", "no-referrer"))
     const withCookie = (response: HttpServerResponse.HttpServerResponse, cookie: SetCookie | undefined) =>
-      cookie === undefined ? response : HttpServerResponse.unsafeSetCookie(response, cookie.name, cookie.value, { ...cookie.options, maxAge: Duration.seconds(cookie.options.maxAge) })
+      cookie === undefined ? response : Compat.setCookie(response, cookie.name, cookie.value, { ...cookie.options, maxAge: Duration.seconds(cookie.options.maxAge) })
 
     const begin = (respondWith: (started: Started, state: URLSearchParams) => HttpServerResponse.HttpServerResponse) =>
       Effect.gen(function*() {
@@ -444,24 +441,24 @@ export const router = <E, R>(options: Options<E, R>): Effect.Effect<
       return completed.login
     }).pipe(
       Compat.catchAll(fail),
-      Effect.flatMap((result) => (HttpServerResponse.isServerResponse(result) ? Effect.succeed(result) : Effect.map(options.onLogin(result), noStore)))
+      Effect.flatMap((result) => (Compat.isServerResponse(result) ? Effect.succeed(result) : Effect.map(options.onLogin(result), noStore)))
     )
 
-    return HttpRouter.empty.pipe(
-      HttpRouter.get(settings.paths.login, begin((started) => HttpServerResponse.redirect(started.location, { status: 302 }))),
-      HttpRouter.get(settings.paths.callback, callback),
-      HttpRouter.get(
-        settings.paths.qrConfig,
-        begin((_, params) =>
-          HttpServerResponse.unsafeJson({
+    return [
+      { path: settings.paths.login, handler: begin((started) => HttpServerResponse.redirect(started.location, { status: 302 })) },
+      { path: settings.paths.callback, handler: callback },
+      {
+        path: settings.paths.qrConfig,
+        handler: begin((_, params) =>
+          Compat.jsonResponse({
             appid: params.get("appid"),
             scope: params.get("scope"),
             redirect_uri: params.get("redirect_uri"),
             state: params.get("state")
           }))
-      )
-    )
-  })
+      }
+    ]
+  }))
 
 /**
  * The JS-SDK config route: `GET path?url=<page URL>` answers what `wx.config` needs
@@ -474,17 +471,17 @@ export const router = <E, R>(options: Options<E, R>): Effect.Effect<
  */
 export const jssdkRouter = (options: {
   readonly publicUrl: string
-  readonly path?: HttpRouter.PathInput | undefined
+  readonly path?: Compat.RoutePath | undefined
   readonly allowedOrigins?: ReadonlyArray<string> | undefined
-}): Effect.Effect<HttpRouter.HttpRouter<never, JsSdk.TicketProvider | WechatConfig>, InvalidArgument> =>
-  Effect.gen(function*() {
+}): Compat.Routes<never, JsSdk.TicketProvider | WechatConfig, InvalidArgument> =>
+  Compat.routes(Effect.gen(function*() {
     const settings = yield* settingsOf({ publicUrl: options.publicUrl })
     const origins = new Set<string>()
     for (const origin of options.allowedOrigins ?? [new URL(settings.origin).origin]) {
       const parsed = yield* Effect.try({ try: () => new URL(origin), catch: () => invalid("allowedOrigins", `${JSON.stringify(origin)} is not an origin`) })
       origins.add(parsed.origin)
     }
-    const bad = (reason: string) => HttpServerResponse.unsafeJson({ error: "InvalidArgument", argument: "url", reason }, { status: 400, headers: { "cache-control": "no-store" } })
+    const bad = (reason: string) => Compat.jsonResponse({ error: "InvalidArgument", argument: "url", reason }, { status: 400, headers: { "cache-control": "no-store" } })
     const handler = Effect.gen(function*() {
       const url = (yield* rawQuery).get("url")
       if (url === null || url === "") return bad("is required: the page's absolute URL, percent-encoded")
@@ -496,14 +493,14 @@ export const jssdkRouter = (options: {
       }
       if (!origins.has(parsed.origin)) return bad(`${parsed.origin} is not an allowed origin`)
       const signature = yield* JsSdk.signPage(url)
-      return HttpServerResponse.unsafeJson(signature, { headers: { "cache-control": "no-store" } })
+      return Compat.jsonResponse(signature, { headers: { "cache-control": "no-store" } })
     }).pipe(
       Compat.catchAll((error) =>
         Effect.as(
           Effect.logError(`effect-wechat: JS-SDK signature failed: ${error._tag}: ${error.message}`),
-          HttpServerResponse.unsafeJson({ error: error._tag, message: "could not sign the page" }, { status: error._tag === "InvalidArgument" ? 400 : 503, headers: { "cache-control": "no-store" } })
+          Compat.jsonResponse({ error: error._tag, message: "could not sign the page" }, { status: error._tag === "InvalidArgument" ? 400 : 503, headers: { "cache-control": "no-store" } })
         )
       )
     )
-    return HttpRouter.empty.pipe(HttpRouter.get(options.path ?? "/wechat/jssdk-config", handler))
-  })
+    return [{ path: options.path ?? "/wechat/jssdk-config", handler }]
+  }))

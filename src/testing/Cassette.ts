@@ -18,6 +18,7 @@
  *
  * @since 0.1.0
  */
+import * as Compat from "#compat"
 import type { HttpClientRequest } from "#compat"
 import { Schema } from "effect"
 
@@ -26,12 +27,12 @@ import { Schema } from "effect"
  * @category schemas
  */
 export const RequestMatcher = Schema.Struct({
-  method: Schema.optionalWith(Schema.Literal("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"), { default: () => "GET" as const }),
+  method: Compat.optionalDefault(Compat.literals("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"), () => "GET" as const),
   /** Path under the host, with or without a leading slash. */
   path: Schema.String,
-  query: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  query: Schema.optional(Compat.record(Schema.String, Schema.String)),
   /** JSON body fields (POST). */
-  body: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  body: Schema.optional(Compat.record(Schema.String, Schema.Unknown))
 })
 
 /**
@@ -45,12 +46,12 @@ export type RequestMatcher = typeof RequestMatcher.Type
  * @category schemas
  */
 export const RecordedResponse = Schema.Struct({
-  status: Schema.optionalWith(Schema.Int.pipe(Schema.between(200, 599)), { default: () => 200 }),
-  headers: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), { default: () => ({}) }),
+  status: Compat.optionalDefault(Compat.intBetween(200, 599), () => 200),
+  headers: Compat.optionalDefault(Compat.record(Schema.String, Schema.String), () => ({})),
   /** The raw body text, byte for byte (WeChat's quirks included). */
-  body: Schema.optionalWith(Schema.String, { default: () => "" }),
+  body: Compat.optionalDefault(Schema.String, () => ""),
   /** Milliseconds to wait before answering (on Effect's clock, so `TestClock` drives it). */
-  delayMillis: Schema.optional(Schema.NonNegativeInt)
+  delayMillis: Schema.optional(Compat.NonNegativeInt)
 })
 
 /**

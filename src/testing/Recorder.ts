@@ -16,7 +16,8 @@
  * @since 0.1.0
  */
 import { HttpClient, HttpClientResponse } from "#compat"
-import { Effect, Either, Layer, Schema } from "effect"
+import * as Compat from "#compat"
+import { Effect, Layer, Schema } from "effect"
 import { parseJson } from "../WechatDecode.js"
 import { scrub } from "../WechatHttp.js"
 import { writeFileSync } from "node:fs"
@@ -46,8 +47,9 @@ const maskJson = (value: unknown): unknown => {
  */
 export const maskBody = (body: string, secrets: ReadonlyArray<string>): string => {
   const parsed = parseJson(body)
-  return Either.isRight(parsed) && typeof parsed.right === "object" && parsed.right !== null
-    ? scrub(JSON.stringify(maskJson(parsed.right)), secrets)
+  const value = Compat.Result.isSuccess(parsed) ? Compat.Result.success(parsed) : undefined
+  return typeof value === "object" && value !== null
+    ? scrub(JSON.stringify(maskJson(value)), secrets)
     : scrub(body.replace(SECRET_FIELD, (_, key: string) => `"${key}":"${MASK}"`), secrets)
 }
 

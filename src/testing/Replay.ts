@@ -18,8 +18,9 @@
  *
  * @since 0.1.0
  */
+import * as Compat from "#compat"
 import { HttpClient, HttpClientResponse } from "#compat"
-import { Data, Effect, Layer, Schema } from "effect"
+import { Data, Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import { Cassette, type CassetteInput, describe, type Interaction, matches, shapeOf, webResponse } from "./Cassette.js"
 
@@ -62,7 +63,7 @@ export const load = (path: string): Effect.Effect<Cassette, CassetteError> =>
     try: () => JSON.parse(readFileSync(path, "utf8")) as unknown,
     catch: (e) => new CassetteError({ path, reason: e instanceof Error ? e.message : String(e) })
   }).pipe(
-    Effect.flatMap(Schema.decodeUnknown(Cassette)),
+    Effect.flatMap(Compat.decodeUnknownEffect(Cassette)),
     Effect.mapError((e) => (e._tag === "CassetteError" ? e : new CassetteError({ path, reason: e.message })))
   )
 
@@ -107,7 +108,7 @@ export const layer = (cassette: CassetteInput | Cassette | string): Layer.Layer<
     HttpClient.HttpClient,
     (typeof cassette === "string"
       ? load(cassette)
-      : Schema.decodeUnknown(Cassette)(cassette).pipe(
+      : Compat.decodeUnknownEffect(Cassette)(cassette).pipe(
         Effect.mapError((e) => new CassetteError({ path: "(inline)", reason: e.message }))
       )).pipe(Effect.flatMap(make))
   )

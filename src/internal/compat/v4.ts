@@ -737,7 +737,7 @@ export const redactedFromValue = <A, I>(schema: Codec<A, I>): Codec<import("effe
  * @since 0.3.0
  * @category schema
  */
-export const NonNegative: Codec<number> = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
+export const NonNegative = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
 
 /**
  * A whole number at least 0.
@@ -745,7 +745,7 @@ export const NonNegative: Codec<number> = Schema.Number.check(Schema.isGreaterTh
  * @since 0.3.0
  * @category schema
  */
-export const NonNegativeInt: Codec<number> = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+export const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
 /**
  * A numeric string at least 0.
@@ -753,7 +753,7 @@ export const NonNegativeInt: Codec<number> = Schema.Int.check(Schema.isGreaterTh
  * @since 0.3.0
  * @category schema
  */
-export const NonNegativeFromString: Codec<number, string> = Schema.NumberFromString.check(Schema.isGreaterThanOrEqualTo(0))
+export const NonNegativeFromString = Schema.NumberFromString.check(Schema.isGreaterThanOrEqualTo(0))
 
 /**
  * A whole number between `min` and `max`.
@@ -761,7 +761,7 @@ export const NonNegativeFromString: Codec<number, string> = Schema.NumberFromStr
  * @since 0.3.0
  * @category schema
  */
-export const intBetween = (min: number, max: number): Codec<number> => Schema.Int.check(Schema.isBetween({ minimum: min, maximum: max }))
+export const intBetween = (min: number, max: number) => Schema.Int.check(Schema.isBetween({ minimum: min, maximum: max }))
 
 /**
  * A `Date` from epoch millis.

@@ -6,8 +6,8 @@
  */
 import type { AppInput, AppKind, FakeApp, Scope } from "./model.js"
 
-export const KINDS: ReadonlyArray<AppKind> = ["official-account", "website", "mini-program"]
-export const SCOPES: ReadonlyArray<Scope> = ["snsapi_base", "snsapi_userinfo", "snsapi_login"]
+export const KINDS: readonly [AppKind, ...Array<AppKind>] = ["official-account", "website", "mini-program"]
+export const SCOPES: readonly [Scope, ...Array<Scope>] = ["snsapi_base", "snsapi_userinfo", "snsapi_login"]
 
 const defaultPermissions = (kinds: ReadonlyArray<AppKind>): ReadonlyArray<Scope> => [
   ...(kinds.includes("official-account") ? ["snsapi_base", "snsapi_userinfo"] as const : []),

@@ -5,22 +5,22 @@
  * @internal
  */
 import * as Compat from "#compat"
-import { Duration, Effect, ParseResult, Schema } from "effect"
+import { Duration, Effect, Schema } from "effect"
 import type { Service } from "../FakeWechat.js"
 import { KINDS, SCOPES } from "./apps.js"
 import { type FakeRequest, type FakeResponse, FakeWechatError, type Fault, type FaultSchedule } from "./model.js"
 import { reply } from "./wire.js"
 
-const Kind = Schema.Literal(...KINDS)
-const ScopeLiteral = Schema.Literal(...SCOPES)
-const Decision = Schema.Literal("allow", "deny")
-const Counts = Schema.Record({ key: Schema.String, value: Schema.Number })
+const Kind = Compat.literals(...KINDS)
+const ScopeLiteral = Compat.literals(...SCOPES)
+const Decision = Compat.literals("allow", "deny")
+const Counts = Compat.record(Schema.String, Schema.Number)
 const opt = Schema.optional
 
 const AppBody = Schema.Struct({
   appId: Schema.String,
   appSecret: Schema.String,
-  kind: opt(Schema.Union(Kind, Schema.Array(Kind))),
+  kind: opt(Compat.union(Kind, Schema.Array(Kind))),
   verified: opt(Schema.Boolean),
   permissions: opt(Schema.Array(ScopeLiteral)),
   authorizedDomains: opt(Schema.Array(Schema.String)),
@@ -34,7 +34,7 @@ const UserBody = Schema.Struct({
   nickname: Schema.String,
   headImgUrl: opt(Schema.String),
   snapshot: opt(Schema.Boolean),
-  openids: opt(Schema.Record({ key: Schema.String, value: Schema.String })),
+  openids: opt(Compat.record(Schema.String, Schema.String)),
   unionid: opt(Schema.String),
   phoneNumber: opt(Schema.String),
   countryCode: opt(Schema.String)
@@ -43,7 +43,7 @@ const AppUser = Schema.Struct({ appId: Schema.String, userId: Schema.String })
 const EncryptedDataBody = Schema.Struct({
   appId: Schema.String,
   userId: Schema.String,
-  data: Schema.Union(Schema.Literal("userInfo", "phoneNumber", "runData", "shareInfo"), Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  data: Compat.union(Compat.literals("userInfo", "phoneNumber", "runData", "shareInfo"), Compat.record(Schema.String, Schema.Unknown)),
   watermark: opt(Schema.Boolean)
 })
 const AuthorizeBody = Schema.Struct({ appId: Schema.String, userId: Schema.String, scope: ScopeLiteral })
@@ -61,21 +61,21 @@ const FaultBody = Schema.Struct({
   errmsg: opt(Schema.String)
 })
 const CallerIpBody = Schema.Struct({ ip: Schema.String })
-const LifetimesBody = Schema.partial(Schema.Struct({
-  oauthCode: Schema.Number,
-  qrCode: Schema.Number,
-  jsCode: Schema.Number,
-  webToken: Schema.Number,
-  refreshToken: Schema.Number,
-  basicToken: Schema.Number,
-  ticket: Schema.Number,
-  overlap: Schema.Number,
-  qrLogin: Schema.Number,
-  phoneCode: Schema.Number,
-  sessionKey: Schema.Number
-}))
+const LifetimesBody = Schema.Struct({
+  oauthCode: opt(Schema.Number),
+  qrCode: opt(Schema.Number),
+  jsCode: opt(Schema.Number),
+  webToken: opt(Schema.Number),
+  refreshToken: opt(Schema.Number),
+  basicToken: opt(Schema.Number),
+  ticket: opt(Schema.Number),
+  overlap: opt(Schema.Number),
+  qrLogin: opt(Schema.Number),
+  phoneCode: opt(Schema.Number),
+  sessionKey: opt(Schema.Number)
+})
 const QuotasBody = Schema.Struct({ daily: opt(Counts), minute: opt(Counts), userMinute: opt(Counts) })
-const ClockBody = Schema.Struct({ seconds: Schema.Number.pipe(Schema.nonNegative()) })
+const ClockBody = Schema.Struct({ seconds: Compat.NonNegative })
 const Empty = Schema.Struct({})
 
 interface Route {
@@ -84,7 +84,7 @@ interface Route {
   /** What it does, and its input (a JSON body for POST, the query for GET). */
   readonly summary: string
   readonly input: string
-  readonly run: (fake: Service, input: unknown) => Effect.Effect<unknown, FakeWechatError | ParseResult.ParseError>
+  readonly run: (fake: Service, input: unknown) => Effect.Effect<unknown, FakeWechatError | Compat.ParseError>
 }
 
 const route = <A, I>(
@@ -92,9 +92,9 @@ const route = <A, I>(
   path: string,
   summary: string,
   input: string,
-  schema: Schema.Schema<A, I>,
+  schema: Compat.Codec<A, I>,
   run: (fake: Service, input: A) => Effect.Effect<unknown, FakeWechatError>
-): Route => ({ method, path, summary, input, run: (fake, raw) => Effect.flatMap(Schema.decodeUnknown(schema)(raw), (a) => run(fake, a)) })
+): Route => ({ method, path, summary, input, run: (fake, raw) => Effect.flatMap(Compat.decodeUnknownEffect(schema)(raw), (a) => run(fake, a)) })
 
 const ok = { ok: true }
 
@@ -155,7 +155,7 @@ export const handleControl = (fake: Service, request: FakeRequest): Effect.Effec
   return found.run(fake, input).pipe(
     Effect.map((value) => reply(200, value)),
     Compat.catchAll((e) =>
-      Effect.succeed(reply(400, { error: e._tag === "ParseError" ? ParseResult.TreeFormatter.formatErrorSync(e) : e.reason }))
+      Effect.succeed(reply(400, { error: Compat.isParseError(e) ? Compat.formatParseError(e) : e.reason }))
     )
   )
 }

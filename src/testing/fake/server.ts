@@ -2,7 +2,8 @@
  * The fake as a real HTTP server on loopback (plain `node:http`, no extra dependency).
  * @internal
  */
-import { Effect, Exit, Runtime, Scope } from "effect"
+import * as Compat from "#compat"
+import { Effect, Exit, type Scope } from "effect"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import type { Service } from "../FakeWechat.js"
@@ -11,7 +12,7 @@ import { handleControl } from "./control.js"
 import { type FakeRequest, type FakeResponse, FakeWechatError } from "./model.js"
 
 const readBody = (req: IncomingMessage) =>
-  Effect.async<string>((resume) => {
+  Compat.callback<string>((resume) => {
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
@@ -41,8 +42,7 @@ export const serve = (
   options: { readonly port?: number | undefined; readonly host?: string | undefined }
 ): Effect.Effect<Address, FakeWechatError, Scope.Scope> =>
   Effect.gen(function*() {
-    const runtime = yield* Effect.runtime<never>()
-    const run = Runtime.runFork(runtime)
+    const run = yield* Compat.runner()
     const host = options.host ?? "127.0.0.1"
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://fake")
@@ -65,13 +65,13 @@ export const serve = (
           })
         )
       )
-      fiber.addObserver((exit) => {
+      Compat.observe(fiber, (exit) => {
         if (Exit.isSuccess(exit)) respond(res, exit.value)
         else res.socket?.destroy()
       })
     })
     const address = yield* Effect.acquireRelease(
-      Effect.async<Address, FakeWechatError>((resume) => {
+      Compat.callback<Address, FakeWechatError>((resume) => {
         server.once("error", (e) => resume(Effect.fail(new FakeWechatError({ reason: `cannot listen on ${host}:${options.port ?? 0}: ${e.message}` }))))
         server.listen(options.port ?? 0, host, () => {
           const port = (server.address() as AddressInfo).port
@@ -79,7 +79,7 @@ export const serve = (
         })
       }),
       () =>
-        Effect.async<void>((resume) => {
+        Compat.callback<void>((resume) => {
           server.closeAllConnections()
           server.close(() => resume(Effect.void))
         })
