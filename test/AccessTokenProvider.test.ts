@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, TestClock } from "effect"
+import { Effect, Layer, Redacted } from "effect"
+import { TestClock } from "#test-compat"
 import { AccessTokenProvider, JsSdk, TokenStore, WechatConfig, WechatError } from "../src/index.js"
 import { FakeWechat } from "../src/testing/index.js"
 import { BOUND } from "./testing/fakeSetup.js"

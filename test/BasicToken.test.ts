@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientResponse } from "#compat"
 import { Effect, Layer, Redacted } from "effect"
 import { BasicToken, WechatConfig } from "../src/index.js"
 import { Replay } from "../src/testing/index.js"

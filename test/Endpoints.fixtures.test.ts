@@ -2,12 +2,14 @@
  * Every fixture body of ../shared/fixtures (copied into test/fixtures), served through the
  * public client with the content types WeChat really uses.
  */
+import * as Compat from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Redacted } from "effect"
 import { readdirSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { BasicToken, JsSdk, MiniProgram, Sns } from "../src/index.js"
 import { fixture, provideAnswer } from "./helpers.js"
+import { failureOf, successOf, isFailure, isSuccess } from "./support/result.js"
 
 const CONTENT_TYPES = ["text/plain", "application/json; encoding=utf-8", "application/json"]
 
@@ -28,8 +30,8 @@ const run = (endpoint: Endpoint, body: string, contentType: string) => {
   const e = endpoints[endpoint]
   return (e.call() as Effect.Effect<unknown, any, any>).pipe(
     provideAnswer(e.path, body, { contentType, method: "method" in e ? e.method : "GET" }),
-    Effect.either
-  ) as Effect.Effect<import("effect").Either.Either<unknown, any>>
+    Compat.result
+  ) as Effect.Effect<Compat.Result<unknown, any>>
 }
 
 // errcode fixture → expected tag, action, rid (from the fixture's errmsg suffix) and extras
@@ -81,9 +83,9 @@ describe("every error fixture decodes to its tag", () => {
         Effect.gen(function*() {
           const body = fixture(file)
           const result = yield* run(endpointOf(file), body, contentType)
-          expect(result._tag).toBe("Left")
-          if (result._tag !== "Left") return
-          const error = result.left
+          expect(isFailure(result)).toBe(true)
+          if (!isFailure(result)) return
+          const error = failureOf(result)!
           const raw = JSON.parse(body)
           expect(error._tag).toBe(expected.tag)
           expect(error.errcode).toBe(raw.errcode)
@@ -100,8 +102,8 @@ describe("every error fixture decodes to its tag", () => {
 describe("success fixtures decode to typed values", () => {
   const ok = (file: string, contentType = "text/plain") => run(endpointOf(file), fixture(file), contentType).pipe(
     Effect.map((r) => {
-      if (r._tag === "Left") throw new Error(`expected success, got ${r.left._tag}: ${r.left.message}`)
-      return r.right as any
+      if (isFailure(r)) throw new Error(`expected success, got ${failureOf(r)!._tag}: ${failureOf(r)!.message}`)
+      return successOf(r)! as any
     })
   )
 
@@ -207,11 +209,11 @@ describe("success fixtures decode to typed values", () => {
   it.effect("generic errors on token-bearing endpoints", () =>
     Effect.gen(function*() {
       const stale = yield* run("cgi_bin_ticket_getticket", fixture("generic.err_40001_stable_hint.json"), "text/plain")
-      expect(stale._tag === "Left" && stale.left._tag).toBe("AccessTokenInvalid")
-      expect(stale._tag === "Left" && stale.left.rid).toBe("642a7c22-4798b058-575e8fed")
+      expect(failureOf(stale)?._tag).toBe("AccessTokenInvalid")
+      expect(failureOf(stale)?.rid).toBe("642a7c22-4798b058-575e8fed")
       const expired = yield* run("sns_userinfo", fixture("generic.err_42001.json"), "text/plain")
-      expect(expired._tag === "Left" && expired.left._tag).toBe("AccessTokenInvalid")
-      expect(expired._tag === "Left" && expired.left.action).toBe("refresh-token")
+      expect(failureOf(expired)?._tag).toBe("AccessTokenInvalid")
+      expect(failureOf(expired)?.action).toBe("refresh-token")
     }))
 })
 
@@ -220,8 +222,8 @@ describe("WeChat's body quirks", () => {
     Effect.gen(function*() {
       for (const endpoint of Object.keys(endpoints) as Array<Endpoint>) {
         const result = yield* run(endpoint, "", "text/html; charset=gbk")
-        expect(result._tag === "Left" && result.left._tag).toBe("WechatDecodeError")
-        expect(result._tag === "Left" && result.left.detail).toBe("empty body")
+        expect(failureOf(result)?._tag).toBe("WechatDecodeError")
+        expect(failureOf(result)?.detail).toBe("empty body")
       }
     }))
 
@@ -230,8 +232,8 @@ describe("WeChat's body quirks", () => {
       const body = `{"openid":"OPENID","nickname":"a\u0007b\u0014c\td\u0000","sex":2,"province":"","city":"","country":"","headimgurl":"","privilege":[]}`
       expect(() => JSON.parse(body)).toThrow()
       const result = yield* run("sns_userinfo", body, "text/plain")
-      expect(result._tag).toBe("Right")
-      const user = (result as any).right as Sns.SnsUserInfo
+      expect(isSuccess(result)).toBe(true)
+      const user = successOf(result as Compat.Result<unknown, unknown>) as Sns.SnsUserInfo
       expect(user.nickname).toBe("a\u0007b\u0014c\td\u0000")
       expect(user.sex).toBe(2)
     }))
@@ -240,7 +242,7 @@ describe("WeChat's body quirks", () => {
     Effect.gen(function*() {
       const body = `{"openid":"OPENID","nickname":"\uE415 Tom","sex":1,"province":"","city":"","country":"","headimgurl":"http:\\/\\/wx.qlogo.cn\\/mmopen\\/abc\\/0","privilege":[]}`
       const result = yield* run("sns_userinfo", body, "text/plain")
-      const user = (result as any).right as Sns.SnsUserInfo
+      const user = successOf(result as Compat.Result<unknown, unknown>) as Sns.SnsUserInfo
       expect(user.headImgUrl).toBe("http://wx.qlogo.cn/mmopen/abc/0")
       expect(user.nickname).toBe("\uE415 Tom")
     }))
@@ -248,31 +250,31 @@ describe("WeChat's body quirks", () => {
   it.effect("a truncated body, a JSON array and a success body missing fields are decode errors", () =>
     Effect.gen(function*() {
       const truncated = yield* run("sns_oauth2_access_token", `{"access_token":"ACCESS_TOK`, "text/plain")
-      expect(truncated._tag === "Left" && truncated.left._tag).toBe("WechatDecodeError")
+      expect(failureOf(truncated)?._tag).toBe("WechatDecodeError")
       const array = yield* run("cgi_bin_token", `[1,2]`, "text/plain")
-      expect(array._tag === "Left" && array.left.detail).toBe("body is not a JSON object")
+      expect(failureOf(array)?.detail).toBe("body is not a JSON object")
       const missing = yield* run("sns_oauth2_access_token", `{"access_token":"SECRET-AT","expires_in":7200}`, "text/plain")
-      expect(missing._tag === "Left" && missing.left._tag).toBe("WechatDecodeError")
-      expect(missing._tag === "Left" && missing.left.detail).toContain("refresh_token is missing")
-      expect(missing._tag === "Left" && missing.left.message).not.toContain("SECRET-AT")
+      expect(failureOf(missing)?._tag).toBe("WechatDecodeError")
+      expect(failureOf(missing)?.detail).toContain("refresh_token is missing")
+      expect(failureOf(missing)?.message).not.toContain("SECRET-AT")
       const okButEmpty = yield* run("sns_auth", `{}`, "text/plain")
-      expect(okButEmpty._tag === "Left" && okButEmpty.left._tag).toBe("WechatDecodeError")
+      expect(failureOf(okButEmpty)?._tag).toBe("WechatDecodeError")
     }))
 
   it.effect("a string errcode counts, and an unknown errcode is UnknownWechatError", () =>
     Effect.gen(function*() {
       const stringCode = yield* run("sns_oauth2_access_token", `{"errcode":"40163","errmsg":"code been used"}`, "text/plain")
-      expect(stringCode._tag === "Left" && stringCode.left._tag).toBe("CodeAlreadyUsed")
+      expect(failureOf(stringCode)?._tag).toBe("CodeAlreadyUsed")
       const unknown = yield* run("cgi_bin_token", `{"errcode":99999,"errmsg":"what, rid: 0a1b2c3d-0a1b2c3d-0a1b2c3d"}`, "text/plain")
-      expect(unknown._tag === "Left" && unknown.left._tag).toBe("UnknownWechatError")
-      expect(unknown._tag === "Left" && unknown.left.action).toBe("stop")
-      expect(unknown._tag === "Left" && unknown.left.rid).toBe("0a1b2c3d-0a1b2c3d-0a1b2c3d")
+      expect(failureOf(unknown)?._tag).toBe("UnknownWechatError")
+      expect(failureOf(unknown)?.action).toBe("stop")
+      expect(failureOf(unknown)?.rid).toBe("0a1b2c3d-0a1b2c3d-0a1b2c3d")
     }))
 
   it.effect("non-2xx status is a transport error even with a JSON body", () =>
     Effect.gen(function*() {
       const result = yield* run("cgi_bin_token", fixture("cgi_bin_token.success.json"), "application/json")
-      expect(result._tag).toBe("Right")
+      expect(isSuccess(result)).toBe(true)
       const e = endpoints.cgi_bin_token
       const bad = yield* e.call().pipe(provideAnswer(e.path, fixture("cgi_bin_token.success.json"), { status: 502 }), Effect.flip)
       expect(bad._tag).toBe("WechatTransportError")

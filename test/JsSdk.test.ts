@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, TestClock } from "effect"
+import { Effect, Layer, Redacted } from "effect"
+import { TestClock } from "#test-compat"
 import { JsSdk, WechatConfig } from "../src/index.js"
 import { Replay } from "../src/testing/index.js"
 import { fixture } from "./helpers.js"

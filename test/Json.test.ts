@@ -2,7 +2,7 @@
  * Every public result has a plain-JSON form a handler can send: Options as value-or-null,
  * no secret in it.
  */
-import { HttpServerResponse } from "@effect/platform"
+import { HttpServerResponse } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Redacted } from "effect"
 import { BasicToken, JsSdk, Sns } from "../src/index.js"

@@ -2,7 +2,7 @@
  * MiniProgram.checkSessionKey: the signature against known answers (WeChat's worked example
  * fixes the key convention), the request, and 87009 as `false`.
  */
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientResponse } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { createHmac } from "node:crypto"

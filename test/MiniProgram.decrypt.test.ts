@@ -4,7 +4,8 @@
  * or plaintext.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted, Schema, TestClock } from "effect"
+import { Effect, Layer, Option, Redacted, Schema } from "effect"
+import { TestClock } from "#test-compat"
 import { createCipheriv, randomBytes } from "node:crypto"
 import { inspect } from "node:util"
 import { MiniProgram, WechatConfig } from "../src/index.js"

@@ -4,7 +4,8 @@
  * can be known about a stale key.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { TestClock } from "#test-compat"
 import { AccessTokenProvider, MiniProgram, TokenStore, WechatConfig } from "../src/index.js"
 import { FakeWechat } from "../src/testing/index.js"
 import { loggedIn, MINI } from "./testing/miniSetup.js"

@@ -3,7 +3,7 @@
  * token refresh on an invalid token, answers as captured from WeChat, the watermark check,
  * and what each errcode of this endpoint means.
  */
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientResponse } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { AccessTokenProvider, MiniProgram, TokenStore, WechatConfig, WechatError, WechatRetry } from "../src/index.js"

@@ -4,9 +4,10 @@
  * span's attributes, events or failure; also when the upstream echoes the request, and in
  * a recorded cassette.
  */
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientResponse } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Inspectable, Layer, Logger, LogLevel, Redacted, Schema, TestClock } from "effect"
+import { Cause, Effect, Exit, Inspectable, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
+import { TestClock, failures } from "#test-compat"
 import { createHmac } from "node:crypto"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -133,7 +134,7 @@ describe("mini program: an upstream echoing the request in errmsg", () => {
         for (const exit of exits as ReadonlyArray<Exit.Exit<unknown, unknown>>) {
           expect(Exit.isFailure(exit)).toBe(true)
           scan("exit", exit, [...Object.values(S), signature])
-          for (const e of Cause.failures((exit as Exit.Failure<unknown, unknown>).cause)) expect((e as { errmsg: string }).errmsg).toContain("<redacted>")
+          for (const e of failures((exit as Exit.Failure<unknown, unknown>).cause)) expect((e as { errmsg: string }).errmsg).toContain("<redacted>")
         }
         for (const line of logs) scan("log line", line, [...Object.values(S), signature])
       }).pipe(Effect.provide(AccessTokenProvider.layer().pipe(Layer.provideMerge(Layer.mergeAll(

@@ -2,7 +2,7 @@
  * A hostile or buggy upstream that echoes the whole request in `errmsg`: no secret the
  * request carried reaches an error, a log line at any level, a span, or a stored entry.
  */
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientResponse } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Inspectable, Layer, Logger, LogLevel, Redacted } from "effect"
 import { inspect } from "node:util"
@@ -12,6 +12,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Recorder } from "../src/testing/index.js"
 import { recordingTracer } from "./helpers.js"
+import { failures } from "#test-compat"
 
 // secrets with the characters encoders disagree on: ~ ! ' ( ) * and a space
 const S = {
@@ -104,7 +105,7 @@ describe("an upstream echoing the request in errmsg", () => {
         expect(exits.every(Exit.isFailure)).toBe(true)
         for (const exit of exits) {
           expectClean("exit", exit)
-          for (const e of Cause.failures((exit as Exit.Failure<unknown, unknown>).cause)) {
+          for (const e of failures((exit as Exit.Failure<unknown, unknown>).cause)) {
             expectClean("error", e)
             // the errmsg is kept, with the secrets cut out, and the rid still found
             expect((e as { errmsg: string }).errmsg).toContain("<redacted>")

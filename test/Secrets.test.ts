@@ -1,7 +1,7 @@
 /**
  * No secret shows: not in values, errors, log lines or span attributes.
  */
-import { HttpClient } from "@effect/platform"
+import { HttpClient } from "#compat"
 import { RequestError } from "@effect/platform/HttpClientError"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Inspectable, Layer, Logger, Redacted } from "effect"
@@ -9,6 +9,7 @@ import { inspect } from "node:util"
 import { BasicToken, JsSdk, MiniProgram, Sns, TokenStore, WechatConfig } from "../src/index.js"
 import { Replay } from "../src/testing/index.js"
 import { recordingTracer } from "./helpers.js"
+import { failures } from "#test-compat"
 
 const S = {
   appSecret: "SENTINEL-APPSECRET-7f3a",
@@ -116,7 +117,7 @@ describe("secrets never show", () => {
         for (const exit of exits) {
           expectClean("exit", exit)
           if (Exit.isSuccess(exit)) expectClean("value", exit.value)
-          else for (const e of Cause.failures(exit.cause)) expectClean("error", e)
+          else for (const e of failures(exit.cause)) expectClean("error", e)
         }
         expect(logs.length).toBe(9)
         for (const line of logs) expectClean("log line", line)

@@ -2,11 +2,14 @@
  * exchangeCode / code2Session are idempotent per code for the same binding only: WeChat
  * delivers callbacks twice, but a replayed callback URL must log no one in.
  */
+import * as Compat from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, TestClock } from "effect"
+import { Effect, Layer, Redacted } from "effect"
+import { TestClock } from "#test-compat"
 import { MiniProgram, Sns, TokenStore, WechatConfig } from "../src/index.js"
 import { FakeWechat } from "../src/testing/index.js"
 import { BOUND, fakeFor } from "./testing/fakeSetup.js"
+import { failureOf, isSuccess } from "./support/result.js"
 
 const newCode = Effect.gen(function*() {
   const fake = yield* FakeWechat
@@ -51,11 +54,11 @@ describe("idempotent code exchange, bound to the caller", () => {
   it.effect("concurrent callers with different bindings: one request, only the first binding gets the token", () =>
     Effect.gen(function*() {
       const code = yield* newCode
-      const [a, b] = yield* Effect.all([Effect.either(Sns.exchangeCode(code, session)), Effect.either(Sns.exchangeCode(code, other))], {
+      const [a, b] = yield* Effect.all([Compat.result(Sns.exchangeCode(code, session)), Compat.result(Sns.exchangeCode(code, other))], {
         concurrency: "unbounded"
       })
-      expect(a._tag).toBe("Right")
-      expect(b._tag === "Left" && b.left._tag).toBe("CodeAlreadyUsed")
+      expect(isSuccess(a)).toBe(true)
+      expect(failureOf(b)?._tag).toBe("CodeAlreadyUsed")
       expect(yield* exchanges).toBe(1)
     }).pipe(Effect.provide(fakeFor())))
 

@@ -2,7 +2,8 @@
  * Signed, session-bound `state`: Sns.makeState / Sns.verifyState.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { TestClock } from "#test-compat"
 import { Sns, WechatConfig } from "../src/index.js"
 
 const KEY_A = "state-key-A-0123456789abcdef0123456789"

@@ -1,8 +1,10 @@
+import * as Compat from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { Sns, WechatConfig } from "../src/index.js"
 import { Replay } from "../src/testing/index.js"
 import { fixture } from "./helpers.js"
+import { failureOf } from "./support/result.js"
 
 const urls = JSON.parse(fixture("oauth2_authorize.example_urls.json")) as Record<string, string>
 
@@ -145,9 +147,9 @@ describe("Sns endpoints send what WeChat expects", () => {
         Sns.refreshToken(""),
         Sns.checkToken({ accessToken: "", openid: "O1" }),
         Sns.userInfo({ accessToken: "A1", openid: "" })
-      ] as Array<Effect.Effect<unknown, { _tag: string }, any>>).map((e) => Effect.either(e)))
+      ] as Array<Effect.Effect<unknown, { _tag: string }, any>>).map((e) => Compat.result(e)))
       for (const r of results) {
-        expect(Either.isLeft(r) && r.left._tag).toBe("InvalidArgument")
+        expect(failureOf(r)?._tag).toBe("InvalidArgument")
       }
     }).pipe(Effect.provide(Layer.merge(Replay.layer({ interactions: [] }), WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s" })))))
 })

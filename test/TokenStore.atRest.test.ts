@@ -2,15 +2,16 @@
  * Secrets at rest: every value the library stores is sealed; the file store is private and
  * removes what expired; the memory store evicts; a failing store never costs a login.
  */
-import { NodeContext } from "@effect/platform-node"
+import { NodeServices } from "#test-compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Logger, LogLevel, Option, Redacted, TestClock } from "effect"
+import { Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
+import { TestClock } from "#test-compat"
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { runInNewContext } from "node:vm"
 import { setFlagsFromString } from "node:v8"
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientResponse } from "#compat"
 import { AccessTokenProvider, JsSdk, MiniProgram, Sns, TokenStore, WechatConfig } from "../src/index.js"
 import { Replay } from "../src/testing/index.js"
 import { fastForwardClock } from "./helpers.js"
@@ -103,7 +104,7 @@ describe("sealed at rest", () => {
   it.effect("files: a 0700 folder of 0600 files, sealed, and expired files are removed", () =>
     Effect.gen(function*() {
       const dir = join(mkdtempSync(join(tmpdir(), "wechat-at-rest-")), "store")
-      const fileStore = TokenStore.layerFileSystem(dir).pipe(Layer.provide(NodeContext.layer))
+      const fileStore = TokenStore.layerFileSystem(dir).pipe(Layer.provide(NodeServices.layer))
       yield* storeEverything.pipe(Effect.provide(fileStore), Effect.scoped)
       expect(statSync(dir).mode & 0o777).toBe(0o700)
       const files = readdirSync(dir)
@@ -131,7 +132,7 @@ describe("sealed at rest", () => {
       const { chmodSync } = yield* Effect.promise(() => import("node:fs"))
       chmodSync(dir, 0o755)
       yield* Effect.flatMap(TokenStore.TokenStore, (s) => s.set("k", "v", "1 minute")).pipe(
-        Effect.provide(TokenStore.layerFileSystem(dir).pipe(Layer.provide(NodeContext.layer)))
+        Effect.provide(TokenStore.layerFileSystem(dir).pipe(Layer.provide(NodeServices.layer)))
       )
       expect(statSync(dir).mode & 0o777).toBe(0o700)
     }))

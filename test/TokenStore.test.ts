@@ -1,7 +1,8 @@
-import { NodeContext } from "@effect/platform-node"
-import { KeyValueStore } from "@effect/platform"
+import { NodeServices } from "#test-compat"
+import { KeyValueStore } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { TestClock } from "#test-compat"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -85,14 +86,14 @@ contract("memory", TokenStore.layerMemory)
 contract("KeyValueStore (memory)", TokenStore.layerKeyValueStore.pipe(Layer.provide(KeyValueStore.layerMemory)))
 contract(
   "file system",
-  TokenStore.layerFileSystem(mkdtempSync(join(tmpdir(), "token-store-"))).pipe(Layer.provide(NodeContext.layer)) as Layer.Layer<TokenStore.TokenStore>
+  TokenStore.layerFileSystem(mkdtempSync(join(tmpdir(), "token-store-"))).pipe(Layer.provide(NodeServices.layer)) as Layer.Layer<TokenStore.TokenStore>
 )
 
 describe("TokenStore on the file system", () => {
   it.effect("keeps entries across store instances (a restart)", () =>
     Effect.gen(function*() {
       const dir = mkdtempSync(join(tmpdir(), "token-store-"))
-      const store = (l: typeof dir) => TokenStore.layerFileSystem(l).pipe(Layer.provide(NodeContext.layer))
+      const store = (l: typeof dir) => TokenStore.layerFileSystem(l).pipe(Layer.provide(NodeServices.layer))
       yield* Effect.flatMap(TokenStore.TokenStore, (s) => s.set("effect-wechat:wx0000000000000001:x", "kept", "1 hour")).pipe(Effect.provide(store(dir)))
       const read = yield* Effect.flatMap(TokenStore.TokenStore, (s) => s.get("effect-wechat:wx0000000000000001:x")).pipe(Effect.provide(store(dir)))
       expect(read).toEqual(Option.some("kept"))

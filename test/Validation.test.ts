@@ -2,10 +2,11 @@
  * Bad options and bad input end in one typed InvalidArgument naming the field: never a
  * defect, never a request to WeChat, never a store write.
  */
-import { NodeContext } from "@effect/platform-node"
+import * as Compat from "#compat"
+import { failures as failuresOf, isDie, NodeServices } from "#test-compat"
 import { describe, expect, it } from "@effect/vitest"
-import type { HttpClient } from "@effect/platform"
-import { Cause, type Duration, Effect, Exit, Layer, Redacted } from "effect"
+import type { HttpClient } from "#compat"
+import { Effect, Exit, Layer, Redacted } from "effect"
 import { AccessTokenProvider, BasicToken, JsSdk, MiniProgram, Sns, TokenStore, WechatConfig, WechatRetry } from "../src/index.js"
 import { RedisTokenStore } from "../src/redis/index.js"
 import { FakeWechat } from "../src/testing/index.js"
@@ -13,14 +14,14 @@ import { FakeWechat } from "../src/testing/index.js"
 const APP = { appId: "wx00000000000000c1", appSecret: "validation-secret-01" }
 const SECRET_TEXT = "super-secret-value-not-to-show"
 /** A value plain JS could pass where a duration is expected. */
-const bad = (text: string) => text as Duration.DurationInput
+const bad = (text: string) => text as Compat.DurationInput
 
 /** The failure of a layer or an effect: must be one InvalidArgument, never a defect. */
 const invalidOf = <A, E, R>(effect: Effect.Effect<A, E, R>, label = "") =>
   Effect.map(Effect.exit(effect), (exit) => {
     if (Exit.isSuccess(exit)) throw new Error(`expected a failure ${label}`)
-    expect(Cause.isDie(exit.cause)).toBe(false)
-    const failures = [...Cause.failures(exit.cause)] as Array<{ _tag: string; argument: string; message: string }>
+    expect(isDie(exit.cause)).toBe(false)
+    const failures = [...failuresOf(exit.cause)] as Array<{ _tag: string; argument: string; message: string }>
     expect(failures.length).toBe(1)
     expect(failures[0]!._tag).toBe("InvalidArgument")
     expect(failures[0]!.message).not.toContain(SECRET_TEXT)
@@ -78,7 +79,7 @@ describe("options are checked when a layer is built", () => {
       expect(yield* invalidOf(build(RedisTokenStore.layer({ url: "http://127.0.0.1:6379" })), "url")).toBe("url")
       expect(yield* invalidOf(build(RedisTokenStore.layer({ url: `redis://:${SECRET_TEXT}@` })), "url")).toBe("url")
       expect(yield* invalidOf(build(RedisTokenStore.layer({ timeout: bad("abc") })), "timeout")).toBe("timeout")
-      expect(yield* invalidOf(build(TokenStore.layerFileSystem("").pipe(Layer.provide(NodeContext.layer))), "directory")).toBe("directory")
+      expect(yield* invalidOf(build(TokenStore.layerFileSystem("").pipe(Layer.provide(NodeServices.layer))), "directory")).toBe("directory")
       expect(yield* invalidOf(build(TokenStore.layerMemoryWith({ maxEntries: 0 })), "maxEntries")).toBe("maxEntries")
       expect(yield* invalidOf(build(WechatRetry.layerWith({ base: bad("abc") })), "base")).toBe("base")
       expect(yield* invalidOf(build(WechatRetry.layerWith({ maxRetries: -1 })), "maxRetries")).toBe("maxRetries")

@@ -1,6 +1,8 @@
-import { FetchHttpClient } from "@effect/platform"
+import * as Compat from "#compat"
+import { FetchHttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { type Duration, Effect, Fiber, Layer, Redacted, TestClock } from "effect"
+import { Effect, Fiber, Layer, Redacted } from "effect"
+import { TestClock, scoped } from "#test-compat"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { BasicToken, Sns, TokenStore, WechatConfig } from "../src/index.js"
@@ -9,7 +11,7 @@ import { fixture } from "./helpers.js"
 import { answeringServer } from "./support/loopback.js"
 
 /** A loopback port with nothing listening: connecting is refused. */
-const refusedPort = Effect.async<number>((resume) => {
+const refusedPort = Compat.callback<number>((resume) => {
   const server = createServer()
   server.listen(0, "127.0.0.1", () => {
     const port = (server.address() as AddressInfo).port
@@ -18,7 +20,7 @@ const refusedPort = Effect.async<number>((resume) => {
 })
 
 describe("failover", () => {
-  it.scoped("a refused connection moves on to the next base URL", () =>
+  scoped("a refused connection moves on to the next base URL", () =>
     Effect.gen(function*() {
       const port = yield* refusedPort
       const fallback = yield* answeringServer(fixture("cgi_bin_token.success.json"))
@@ -34,7 +36,7 @@ describe("failover", () => {
       expect(fallback.hits[0]).toMatch(/^\/cgi-bin\/token\?/)
     }))
 
-  it.scoped("an errcode answer never fails over", () =>
+  scoped("an errcode answer never fails over", () =>
     Effect.gen(function*() {
       const primary = yield* answeringServer(fixture("sns_oauth2_access_token.err_40163.json"))
       const fallback = yield* answeringServer(fixture("sns_oauth2_access_token.success.json"))
@@ -51,7 +53,7 @@ describe("failover", () => {
       expect(fallback.hits).toHaveLength(0)
     }))
 
-  it.scoped("when every host refuses, the error says nothing was sent", () =>
+  scoped("when every host refuses, the error says nothing was sent", () =>
     Effect.gen(function*() {
       const a = yield* refusedPort
       const b = yield* refusedPort
@@ -114,7 +116,7 @@ describe("timeout", () => {
 describe("the per-request deadline on the live clock", () => {
   /** A server that never answers, and tells when the client's connection is gone. */
   const stallingServer = Effect.acquireRelease(
-    Effect.async<{ readonly url: string; readonly closed: Promise<number>; readonly close: () => void }>((resume) => {
+    Compat.callback<{ readonly url: string; readonly closed: Promise<number>; readonly close: () => void }>((resume) => {
       let onClosed: (at: number) => void = () => {}
       const closed = new Promise<number>((r) => (onClosed = r))
       const server = createServer((req) => req.socket.once("close", () => onClosed(Date.now())))
@@ -130,7 +132,7 @@ describe("the per-request deadline on the live clock", () => {
     }),
     (s) => Effect.sync(s.close)
   )
-  const live = (url: string, timeout: Duration.DurationInput) =>
+  const live = (url: string, timeout: Compat.DurationInput) =>
     Layer.mergeAll(FetchHttpClient.layer, TokenStore.layerMemory, WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", apiBaseUrl: url, timeout }))
 
   it.live("a timeout ends the request: the connection is closed, the error is typed", () =>
@@ -146,7 +148,7 @@ describe("the per-request deadline on the live clock", () => {
   it.live("interrupting the caller ends the request, long before the deadline", () =>
     Effect.gen(function*() {
       const server = yield* stallingServer
-      const call = yield* Effect.fork(BasicToken.fetch().pipe(Effect.provide(live(server.url, "30 seconds"))))
+      const call = yield* Compat.fork(BasicToken.fetch().pipe(Effect.provide(live(server.url, "30 seconds"))))
       yield* Effect.sleep("200 millis")
       const interruptedAt = Date.now()
       yield* Fiber.interrupt(call)

@@ -2,9 +2,10 @@
  * WechatLogin: the routes, driven with web Requests in memory against FakeWechat, and the
  * framework-free start/complete.
  */
-import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpServerRequest, HttpServerResponse } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { TestClock, toApp } from "#test-compat"
 import { JsSdk, AccessTokenProvider, TokenStore, WechatConfig, WechatLogin } from "../src/index.js"
 import { FakeWechat } from "../src/testing/index.js"
 
@@ -32,10 +33,9 @@ const routes = (options: Partial<WechatLogin.Options> = {}) =>
     ...options
   })
 
-type App = Effect.Effect.Success<ReturnType<typeof routes>>
 
 /** One request through the router, as a server would run it. */
-const send = (app: App, path: string, headers: Record<string, string> = {}) =>
+const send = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>, path: string, headers: Record<string, string> = {}) =>
   app.pipe(
     Effect.provideService(HttpServerRequest.HttpServerRequest, HttpServerRequest.fromWeb(new Request(`${SITE}${path}`, { headers }))),
     Effect.scoped,
@@ -45,7 +45,7 @@ const send = (app: App, path: string, headers: Record<string, string> = {}) =>
 const cookieOf = (response: Response) => /^wechat_login=([A-Za-z0-9]+)/.exec(response.headers.get("set-cookie") ?? "")?.[1]
 
 /** Starts a login, consents as `userId` at the fake, and returns the callback's path and the cookie. */
-const consent = (app: App, options: { userId?: string; scope?: "snsapi_userinfo" | "snsapi_base" | "snsapi_login"; start?: string; ua?: string } = {}) =>
+const consent = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>, options: { userId?: string; scope?: "snsapi_userinfo" | "snsapi_base" | "snsapi_login"; start?: string; ua?: string } = {}) =>
   Effect.gen(function*() {
     const started = yield* send(app, options.start ?? "/login/wechat", { "user-agent": options.ua ?? IN_WECHAT })
     const location = new URL(started.headers.get("location")!)
@@ -60,7 +60,7 @@ const consent = (app: App, options: { userId?: string; scope?: "snsapi_userinfo"
 describe("WechatLogin.router", () => {
   it.effect("inside WeChat: H5 consent with connect_redirect; a desktop browser: QR login; ?mode= overrides", () =>
     Effect.gen(function*() {
-      const app = yield* routes()
+      const app = yield* toApp(routes())
       const h5 = yield* send(app, "/login/wechat", { "user-agent": IN_WECHAT })
       expect(h5.status).toBe(302)
       const h5Url = h5.headers.get("location")!
@@ -78,7 +78,7 @@ describe("WechatLogin.router", () => {
 
   it.effect("the callback verifies the state, exchanges the code bound to the cookie, reads the profile and calls onLogin", () =>
     Effect.gen(function*() {
-      const app = yield* routes()
+      const app = yield* toApp(routes())
       const { callback, cookie } = yield* consent(app, { start: "/login/wechat?returnTo=%2Forders%3Fid%3D7" })
       const done = yield* send(app, callback, { cookie: `wechat_login=${cookie}` })
       expect([done.status, done.headers.get("location")]).toEqual([303, "/orders?id=7"])
@@ -98,7 +98,7 @@ describe("WechatLogin.router", () => {
 
   it.effect("a replayed callback (no cookie, another cookie) is a 400 page or JSON; WeChat is not asked", () =>
     Effect.gen(function*() {
-      const app = yield* routes()
+      const app = yield* toApp(routes())
       const { callback, cookie } = yield* consent(app)
       yield* send(app, callback, { cookie: `wechat_login=${cookie}` })
       const calls = yield* Effect.flatMap(FakeWechat, (f) => f.callCount("sns/oauth2/access_token"))
@@ -116,7 +116,7 @@ describe("WechatLogin.router", () => {
 
   it.effect("an expired login, a deny, and WeChat's own failures each get their answer", () =>
     Effect.gen(function*() {
-      const app = yield* routes()
+      const app = yield* toApp(routes())
       const slow = yield* consent(app)
       yield* TestClock.adjust("11 minutes")
       const expired = yield* send(app, slow.callback, { cookie: `wechat_login=${slow.cookie}`, accept: "application/json" })
@@ -149,7 +149,7 @@ describe("WechatLogin.router", () => {
 
   it.effect("a snapshot-page visitor: reported to onLogin without a profile, never with one", () =>
     Effect.gen(function*() {
-      const app = yield* routes()
+      const app = yield* toApp(routes())
       const { callback, cookie } = yield* consent(app, { userId: "snap" })
       yield* send(app, callback, { cookie: `wechat_login=${cookie}` })
       const login = loggedIn.at(-1)!
@@ -159,7 +159,7 @@ describe("WechatLogin.router", () => {
 
   it.effect("returnTo must be a relative path: an absolute or protocol-relative one is refused", () =>
     Effect.gen(function*() {
-      const app = yield* routes()
+      const app = yield* toApp(routes())
       for (const target of ["https%3A%2F%2Fevil.example", "%2F%2Fevil.example", "%2F%5Cevil.example"]) {
         const response = yield* send(app, `/login/wechat?returnTo=${target}`, { accept: "application/json" })
         expect(response.status).toBe(400)
@@ -169,7 +169,7 @@ describe("WechatLogin.router", () => {
 
   it.effect("cookieless mode: no cookie; the state alone binds (replay works only inside the duplicate window)", () =>
     Effect.gen(function*() {
-      const app = yield* routes({ cookieless: true })
+      const app = yield* toApp(routes({ cookieless: true }))
       const { callback, started } = yield* consent(app)
       expect(started.headers.get("set-cookie")).toBeNull()
       expect((yield* send(app, callback)).status).toBe(303)
@@ -181,7 +181,7 @@ describe("WechatLogin.router", () => {
   it.effect("a separate website app for QR login: its consent, its exchange", () =>
     Effect.gen(function*() {
       const web = yield* WechatConfig.make({ appId: WEB.appId, appSecret: WEB.appSecret })
-      const app = yield* routes({ qrApp: web })
+      const app = yield* toApp(routes({ qrApp: web }))
       const { callback, cookie, started } = yield* consent(app, { ua: DESKTOP, scope: "snsapi_login" })
       expect(new URL(started.headers.get("location")!).searchParams.get("appid")).toBe(WEB.appId)
       expect(callback).toContain("flow=qr")
@@ -193,7 +193,7 @@ describe("WechatLogin.router", () => {
 
   it.effect("the QR widget's options (wxLogin.js): appid, scope, redirect_uri and a signed state, with the cookie", () =>
     Effect.gen(function*() {
-      const app = yield* routes()
+      const app = yield* toApp(routes())
       const response = yield* send(app, "/login/wechat/qr-config?returnTo=%2Fme")
       expect(response.status).toBe(200)
       const options = yield* Effect.promise(() => response.json())
@@ -203,12 +203,12 @@ describe("WechatLogin.router", () => {
 
   it.effect("bad options fail when the routes are built", () =>
     Effect.gen(function*() {
-      expect((yield* Effect.flip(routes({ publicUrl: "http://example.com" }))).argument).toBe("publicUrl")
-      expect((yield* Effect.flip(routes({ publicUrl: "https://example.com/?x=1" }))).argument).toBe("publicUrl")
-      expect((yield* Effect.flip(routes({ cookieName: "bad name" }))).argument).toBe("cookieName")
-      expect((yield* Effect.flip(routes({ paths: { login: "//x" as "/x" } }))).argument).toBe("paths.login")
+      expect((yield* Effect.flip(toApp(routes({ publicUrl: "http://example.com" })))).argument).toBe("publicUrl")
+      expect((yield* Effect.flip(toApp(routes({ publicUrl: "https://example.com/?x=1" })))).argument).toBe("publicUrl")
+      expect((yield* Effect.flip(toApp(routes({ cookieName: "bad name" })))).argument).toBe("cookieName")
+      expect((yield* Effect.flip(toApp(routes({ paths: { login: "//x" as "/x" } })))).argument).toBe("paths.login")
       // plain http is fine on loopback: no Secure flag then
-      const local = yield* routes({ publicUrl: "http://127.0.0.1:3000" })
+      const local = yield* toApp(routes({ publicUrl: "http://127.0.0.1:3000" }))
       const started = yield* send(local, "/login/wechat")
       expect(started.headers.get("set-cookie")).not.toContain("Secure")
     }).pipe(Effect.provide(layer)))
@@ -239,9 +239,9 @@ describe("WechatLogin.jssdkRouter", () => {
   )
   it.effect("signs pages of the allowed origins only, with clear 400s", () =>
     Effect.gen(function*() {
-      const app = yield* WechatLogin.jssdkRouter({ publicUrl: SITE })
+      const app = yield* toApp(WechatLogin.jssdkRouter({ publicUrl: SITE }))
       const get = (query: string) =>
-        Effect.flatMap(send(app as unknown as App, `/wechat/jssdk-config${query}`), (r) => Effect.promise(async () => ({ status: r.status, body: await r.json() })))
+        Effect.flatMap(send(app, `/wechat/jssdk-config${query}`), (r) => Effect.promise(async () => ({ status: r.status, body: await r.json() })))
       const ok = yield* get(`?url=${encodeURIComponent("https://example.com/page?x=1#top")}`)
       expect(ok.status).toBe(200)
       expect(ok.body).toMatchObject({ appId: APP.appId, signature: expect.stringMatching(/^[0-9a-f]{40}$/) })

@@ -1,8 +1,11 @@
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import * as Compat from "#compat"
+import { HttpClient, HttpClientResponse } from "#compat"
 import { RequestError } from "@effect/platform/HttpClientError"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Clock, Effect, Fiber, Layer, Schedule, TestClock } from "effect"
+import { Chunk, Clock, Effect, Fiber, Layer, Schedule } from "effect"
+import { TestClock } from "#test-compat"
 import { BasicToken, Sns, TokenStore, WechatConfig, WechatRetry } from "../src/index.js"
+import { failureOf, isFailure, isSuccess } from "./support/result.js"
 
 type Answer = string | "refuse"
 
@@ -49,7 +52,7 @@ const drive = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient | WechatC
     const script = scripted(answers)
     const fiber = yield* effect.pipe(
       Effect.provide(Layer.mergeAll(script.layer, WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s3cret" }), TokenStore.layerMemory, WechatRetry.layer(policy))),
-      Effect.either,
+      Compat.result,
       Effect.fork
     )
     yield* runClock(fiber)
@@ -63,7 +66,7 @@ describe("WechatRetry.policy", () => {
   it.effect("SystemBusy: exponential backoff from 200 ms with ±20% jitter", () =>
     Effect.gen(function*() {
       const { gaps, result } = yield* drive(userInfo, [BUSY, BUSY, BUSY, PROFILE])
-      expect(result._tag).toBe("Right")
+      expect(isSuccess(result)).toBe(true)
       expect(gaps).toHaveLength(3)
       const bases = [200, 400, 800]
       gaps.forEach((gap, i) => {
@@ -76,13 +79,13 @@ describe("WechatRetry.policy", () => {
     Effect.gen(function*() {
       const { gaps, result } = yield* drive(userInfo, [BUSY])
       expect(gaps).toHaveLength(4)
-      expect(result._tag === "Left" && result.left._tag).toBe("SystemBusy")
+      expect(failureOf(result)?._tag).toBe("SystemBusy")
     }))
 
   it.effect("bounded total time: no retry starts after maxElapsed", () =>
     Effect.gen(function*() {
       const { gaps, result } = yield* drive(userInfo, [BUSY], WechatRetry.make({ base: "1 second", maxRetries: 10, maxElapsed: "5 seconds" }))
-      expect(result._tag).toBe("Left")
+      expect(isFailure(result)).toBe(true)
       expect(gaps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(5000 + 4000 * 1.2 + 20)
       expect(gaps.length).toBeLessThan(10)
     }))
@@ -90,20 +93,20 @@ describe("WechatRetry.policy", () => {
   it.effect("a 5xx or a refused connection is retried", () =>
     Effect.gen(function*() {
       const refused = yield* drive(BasicToken.fetch(), ["refuse", "refuse", `{"access_token":"T","expires_in":7200}`])
-      expect(refused.result._tag).toBe("Right")
+      expect(isSuccess(refused.result)).toBe(true)
       expect(refused.times).toHaveLength(3)
     }))
 
   it.effect("the minute quota waits for the next minute, once", () =>
     Effect.gen(function*() {
       const ok = yield* drive(userInfo, [err(45011, "api minute-quota reach limit"), PROFILE], WechatRetry.policy, 45_000)
-      expect(ok.result._tag).toBe("Right")
+      expect(isSuccess(ok.result)).toBe(true)
       expect(ok.times[0]).toBe(0)
       expect(ok.times[1]).toBeGreaterThanOrEqual(15_000)
       expect(ok.times[1]).toBeLessThan(15_500)
       const twice = yield* drive(userInfo, [err(45011, "api minute-quota reach limit")], WechatRetry.policy, 45_000)
       expect(twice.times).toHaveLength(2)
-      expect(twice.result._tag === "Left" && twice.result.left._tag).toBe("RateLimited")
+      expect(failureOf(twice.result)?._tag).toBe("RateLimited")
     }))
 
   for (const [name, body, tag] of [
@@ -117,7 +120,7 @@ describe("WechatRetry.policy", () => {
       Effect.gen(function*() {
         const { result, times } = yield* drive(userInfo, [body, PROFILE])
         expect(times).toHaveLength(1)
-        expect(result._tag === "Left" && result.left._tag).toBe(tag)
+        expect(failureOf(result)?._tag).toBe(tag)
       }))
   }
 
@@ -126,12 +129,12 @@ describe("WechatRetry.policy", () => {
       for (const answer of [BUSY, err(45011, "api minute-quota reach limit")]) {
         const { result, times } = yield* drive(Sns.exchangeCode("C0DE-1"), [answer, TOKEN])
         expect(times).toHaveLength(1)
-        expect(result._tag).toBe("Left")
+        expect(isFailure(result)).toBe(true)
       }
       // a refused connection never reached WeChat: safe to repeat
       const refused = yield* drive(Sns.exchangeCode("C0DE-2"), ["refuse", TOKEN])
       expect(refused.times).toHaveLength(2)
-      expect(refused.result._tag).toBe("Right")
+      expect(isSuccess(refused.result)).toBe(true)
     }))
 
   it.effect("a timeout on exchangeCode is not retried; on userInfo it is", () =>
@@ -146,7 +149,7 @@ describe("WechatRetry.policy", () => {
           calls = 0
           const fiber = yield* effect.pipe(
             Effect.provide(Layer.mergeAll(Layer.succeed(HttpClient.HttpClient, counting), WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s3cret", timeout: "1 second" }), TokenStore.layerMemory, WechatRetry.layer(WechatRetry.policy))),
-            Effect.either,
+            Compat.result,
             Effect.fork
           )
           yield* runClock(fiber)
@@ -160,8 +163,8 @@ describe("WechatRetry.policy", () => {
   it.effect("the default is no retry", () =>
     Effect.gen(function*() {
       const script = scripted([BUSY, PROFILE])
-      const result = yield* Effect.either(userInfo.pipe(Effect.provide(Layer.merge(script.layer, WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s3cret" })))))
-      expect(result._tag === "Left" && result.left._tag).toBe("SystemBusy")
+      const result = yield* Compat.result(userInfo.pipe(Effect.provide(Layer.merge(script.layer, WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s3cret" })))))
+      expect(failureOf(result)?._tag).toBe("SystemBusy")
       expect(script.times).toHaveLength(1)
     }))
 

@@ -1,4 +1,4 @@
-import { HttpClient } from "@effect/platform"
+import { HttpClient } from "#compat"
 import { Clock, Effect, Layer, Redacted, Tracer } from "effect"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"

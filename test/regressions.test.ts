@@ -3,9 +3,11 @@
  * interrupted first callers, the leaked-token rule, Recorder masking, odd statuses,
  * and a hostile errmsg.
  */
-import { FetchHttpClient } from "@effect/platform"
+import * as Compat from "#compat"
+import { FetchHttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Exit, Fiber, Layer, Option, Redacted, Scope, TestClock } from "effect"
+import { Effect, Exit, Fiber, Layer, Option, Redacted, Scope } from "effect"
+import { TestClock, scoped, makeScope } from "#test-compat"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -13,14 +15,15 @@ import { AccessTokenProvider, BasicToken, JsSdk, Sns, TokenStore, WechatConfig, 
 import { FakeWechat, Recorder } from "../src/testing/index.js"
 import { answeringServer } from "./support/loopback.js"
 import { BOUND, fakeFor } from "./testing/fakeSetup.js"
+import { failureOf } from "./support/result.js"
 
 describe("AccessTokenProvider under failure", () => {
   it.effect("concurrent callers share one failed fetch instead of each calling WeChat", () =>
     Effect.gen(function*() {
       const fake = yield* FakeWechat
       yield* fake.inject("cgi-bin/stable_token", { fault: "busy", probability: 1 })
-      const results = yield* Effect.all(Array.from({ length: 200 }, () => Effect.either(AccessTokenProvider.get)), { concurrency: "unbounded" })
-      expect(results.every((r) => Either.isLeft(r) && r.left._tag === "SystemBusy")).toBe(true)
+      const results = yield* Effect.all(Array.from({ length: 200 }, () => Compat.result(AccessTokenProvider.get)), { concurrency: "unbounded" })
+      expect(results.every((r) => failureOf(r)?._tag === "SystemBusy")).toBe(true)
       expect(yield* fake.callCount("cgi-bin/stable_token")).toBe(1)
     }).pipe(Effect.provide(AccessTokenProvider.layer().pipe(Layer.provideMerge(fakeFor())))))
 
@@ -34,9 +37,9 @@ describe("AccessTokenProvider under failure", () => {
         AccessTokenProvider.make({ source: "classic", singleProcess: true, lockTtl: "1 second" })
       ]).pipe(Effect.provide(Layer.merge(config, Layer.succeed(TokenStore.TokenStore, store))))
       yield* fake.inject("cgi-bin/token", { fault: "latency", millis: 3000 })
-      const first = yield* Effect.fork(p1!.get)
+      const first = yield* Compat.fork(p1!.get)
       yield* TestClock.adjust("1500 millis") // past the lock's first lifetime
-      const second = yield* Effect.fork(p2!.get)
+      const second = yield* Compat.fork(p2!.get)
       yield* TestClock.adjust("2 seconds")
       const [a, b] = [yield* Fiber.join(first), yield* Fiber.join(second)]
       expect(Redacted.value(b)).toBe(Redacted.value(a))
@@ -51,8 +54,8 @@ describe("idempotent exchange under interruption", () => {
       const user = yield* fake.addUser({ nickname: "i" })
       const code = yield* fake.authorize({ appId: BOUND.appId, userId: user.id, scope: "snsapi_base" })
       yield* fake.inject("sns/oauth2/access_token", { fault: "latency", millis: 1000 })
-      const first = yield* Effect.fork(Sns.exchangeCode(code, { binding: "session-1" }))
-      const second = yield* Effect.fork(Sns.exchangeCode(code, { binding: "session-1" }))
+      const first = yield* Compat.fork(Sns.exchangeCode(code, { binding: "session-1" }))
+      const second = yield* Compat.fork(Sns.exchangeCode(code, { binding: "session-1" }))
       yield* TestClock.adjust("100 millis")
       yield* Fiber.interrupt(first)
       yield* TestClock.adjust("1 second")
@@ -77,7 +80,7 @@ describe("FakeWechat leak rule", () => {
 })
 
 describe("test kit edge cases", () => {
-  it.scoped("Recorder masks secret fields of a body that is not valid JSON", () =>
+  scoped("Recorder masks secret fields of a body that is not valid JSON", () =>
     Effect.gen(function*() {
       const server = yield* answeringServer(`{"access_token":"99_LEAKED-TOKEN-VALUE","expires_in":72`)
       const path = join(mkdtempSync(join(tmpdir(), "rec-")), "c.json")
@@ -112,9 +115,9 @@ describe("provider lifetime", () => {
     Effect.gen(function*() {
       const fake = yield* FakeWechat
       yield* fake.inject("cgi-bin/stable_token", { fault: "latency", millis: 10_000 })
-      const scope = yield* Scope.make()
+      const scope = yield* makeScope
       const provider = yield* AccessTokenProvider.make().pipe(Scope.extend(scope))
-      const waiting = yield* Effect.fork(provider.get)
+      const waiting = yield* Compat.fork(provider.get)
       yield* TestClock.adjust("1 second")
       yield* Scope.close(scope, Exit.void)
       const exit = yield* Fiber.await(waiting)

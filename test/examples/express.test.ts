@@ -2,7 +2,7 @@
  * examples/express: the WeChat login in an Express app through the framework-free
  * functions, against FakeWechat, over real loopback HTTP.
  */
-import { HttpClient } from "@effect/platform"
+import { HttpClient } from "#compat"
 import { Effect, Layer } from "effect"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"

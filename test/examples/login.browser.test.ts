@@ -9,20 +9,21 @@ import { fileURLToPath } from "node:url"
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type Demo, startDemo } from "../../examples/login/app.js"
+import { type CloseableScope, makeScope, inScope } from "#test-compat"
 
 const CHROMIUM = "/usr/bin/chromium"
 const INSTALL_HINT = "chromium is missing: run scripts/ensure-system-deps.sh (or apt-get install -y chromium)"
 const OUTPUT = fileURLToPath(new URL("../../test-output/", import.meta.url))
 
-let scope: Scope.CloseableScope | undefined
+let scope: CloseableScope | undefined
 let demo: Demo
 let browser: Browser | undefined
 let context: BrowserContext | undefined
 let page: Page
 
 beforeAll(async () => {
-  scope = Effect.runSync(Scope.make())
-  demo = await Effect.runPromise(Scope.extend(startDemo({ port: 0 }), scope))
+  scope = Effect.runSync(makeScope)
+  demo = await Effect.runPromise(inScope(startDemo({ port: 0 }), scope))
   // without chromium every browser test fails with the hint (see beforeEach), none is skipped
   if (!existsSync(CHROMIUM)) return
   browser = await chromium.launch({

@@ -2,7 +2,7 @@
  * WechatClient: one wiring whose store serves every feature; and the Warning when a
  * feature runs on the process-local store while a shared one was built elsewhere.
  */
-import { HttpClient } from "@effect/platform"
+import { HttpClient } from "#compat"
 import { describe, expect, inject, it } from "@effect/vitest"
 import { Effect, Layer, Logger } from "effect"
 import { Redis } from "ioredis"

@@ -3,12 +3,15 @@
  * tickets) keep working from the process's own cache with one fetch per token life; the
  * classic source, which would rotate other processes' tokens, keeps failing typed.
  */
-import { Context, Effect, Either, Exit, Layer, Logger, Scope } from "effect"
+import * as Compat from "#compat"
+import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { AccessTokenProvider, JsSdk, WechatConfig } from "../../src/index.js"
 import { RedisTokenStore } from "../../src/redis/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 import { type RedisServer, startRedis } from "../support/redisServer.js"
+import { failureOf, isFailure } from "../support/result.js"
+import { makeScope } from "#test-compat"
 
 let redis: RedisServer | undefined
 
@@ -22,7 +25,7 @@ describe("Redis down: degraded, not down", () => {
   it("stable: no TokenStoreError reaches a caller while Redis is stopped and restarted under load; one fetch per token life", async () => {
     redis = await startRedis()
     const port = redis.port
-    const scope = Effect.runSync(Scope.make())
+    const scope = Effect.runSync(makeScope)
     const warnings: Array<string> = []
     const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ logLevel, message }) => {
       if (logLevel.label === "WARN") warnings.push(String(Array.isArray(message) ? message.join(" ") : message))
@@ -42,10 +45,10 @@ describe("Redis down: degraded, not down", () => {
     let calls = 0
     const call = AccessTokenProvider.use((accessToken) => JsSdk.getTicket({ accessToken })).pipe(
       Effect.andThen(JsSdk.signPage("https://example.com/page")),
-      Effect.either,
+      Compat.result,
       Effect.map((r) => {
         calls++
-        if (Either.isLeft(r)) errors[r.left._tag] = (errors[r.left._tag] ?? 0) + 1
+        if (isFailure(r)) errors[failureOf(r)!._tag] = (errors[failureOf(r)!._tag] ?? 0) + 1
       }),
       Effect.provide(context),
       Effect.provide(logger)
@@ -81,7 +84,7 @@ describe("Redis down: degraded, not down", () => {
 
   it("classic: keeps failing typed while Redis is down (fetching would rotate other processes' tokens)", async () => {
     const server = await startRedis()
-    const scope = Effect.runSync(Scope.make())
+    const scope = Effect.runSync(makeScope)
     try {
       const classic = AccessTokenProvider.layer({ source: "classic" }).pipe(
         Layer.provideMerge(Layer.mergeAll(
@@ -92,8 +95,8 @@ describe("Redis down: degraded, not down", () => {
       )
       const context = await Effect.runPromise(Layer.buildWithScope(classic, scope))
       await server.stop()
-      const result = await Effect.runPromise(Effect.either(Effect.provide(AccessTokenProvider.get, context)))
-      expect(Either.isLeft(result) && result.left._tag).toBe("TokenStoreError")
+      const result = await Effect.runPromise(Compat.result(Effect.provide(AccessTokenProvider.get, context)))
+      expect(failureOf(result)?._tag).toBe("TokenStoreError")
       expect(await Effect.runPromise(Context.get(context, FakeWechat).callCount("cgi-bin/token"))).toBe(0)
     } finally {
       await Effect.runPromise(Scope.close(scope, Exit.void))

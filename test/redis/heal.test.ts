@@ -71,7 +71,7 @@ describe("clock skew between processes", () => {
       const fake = yield* Layer.build(FakeWechat.layerControl({ apps: [app], lifetimes: { basicToken: 3, overlap: 0 } }))
       const address = yield* FakeWechat.serve().pipe(Effect.provide(fake))
       const config = WechatConfig.layer({ ...app, apiBaseUrl: address.url })
-      const { FetchHttpClient } = yield* Effect.promise(() => import("@effect/platform"))
+      const { FetchHttpClient } = yield* Effect.promise(() => import("#compat"))
       const processLayer = AccessTokenProvider.layer({ source: "classic", refreshMargin: "500 millis" }).pipe(
         Layer.provideMerge(Layer.mergeAll(config, FetchHttpClient.layer, RedisTokenStore.layer({ url })))
       )
@@ -80,7 +80,7 @@ describe("clock skew between processes", () => {
       ahead.advance(10 * 60 * 1000)
       const early = yield* Layer.build(processLayer).pipe(Effect.withClock(ahead))
       const onTime = yield* Layer.build(processLayer)
-      const use = (context: Context.Context<AccessTokenProvider.AccessTokenProvider | WechatConfig.WechatConfig | import("@effect/platform").HttpClient.HttpClient>) =>
+      const use = (context: Context.Context<AccessTokenProvider.AccessTokenProvider | WechatConfig.WechatConfig | import("#compat").HttpClient.HttpClient>) =>
         AccessTokenProvider.use((accessToken) => JsSdk.getTicket({ accessToken })).pipe(Effect.provide(context), Effect.as(true))
 
       const first = yield* AccessTokenProvider.get.pipe(Effect.provide(early), Effect.withClock(ahead))

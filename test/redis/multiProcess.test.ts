@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 import { Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
 import { FakeWechat } from "../../src/testing/index.js"
+import { type CloseableScope, makeScope } from "#test-compat"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const APP = { appId: "wx0000000000000013", appSecret: "multi-process-secret" }
@@ -32,12 +33,12 @@ const runWorker = (env: Record<string, unknown>) =>
     })
   })
 
-let scope: Scope.CloseableScope
+let scope: CloseableScope
 let fake: FakeWechat.Service
 let fakeUrl: string
 
 beforeAll(async () => {
-  scope = Effect.runSync(Scope.make())
+  scope = Effect.runSync(makeScope)
   const started = await Effect.runPromise(
     Effect.gen(function*() {
       const control = yield* FakeWechat

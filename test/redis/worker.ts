@@ -4,11 +4,13 @@
  *
  * WORKER = {"mode":"tokens"|"exchange", fakeUrl, redisUrl, appId, appSecret, calls?, spacingMs?, code?, binding?, duplicateWindow?}
  */
-import { FetchHttpClient } from "@effect/platform"
-import { type Duration, Effect, Layer, Redacted } from "effect"
+import * as Compat from "#compat"
+import { FetchHttpClient } from "#compat"
+import { Effect, Layer, Redacted } from "effect"
 import { createHash } from "node:crypto"
 import { AccessTokenProvider, JsSdk, Sns, WechatConfig } from "effect-wechat"
 import { RedisTokenStore } from "effect-wechat/redis"
+import { failureOf, isFailure } from "../support/result.js"
 
 const options = JSON.parse(process.env.WORKER ?? "{}") as {
   mode: "tokens" | "exchange"
@@ -18,10 +20,10 @@ const options = JSON.parse(process.env.WORKER ?? "{}") as {
   appSecret: string
   calls?: number
   spacingMs?: number
-  refreshMargin?: Duration.DurationInput
+  refreshMargin?: Compat.DurationInput
   code?: string
   binding?: string
-  duplicateWindow?: Duration.DurationInput
+  duplicateWindow?: Compat.DurationInput
 }
 
 const hash = (r: Redacted.Redacted<string>) => createHash("sha256").update(Redacted.value(r)).digest("hex").slice(0, 16)
@@ -45,8 +47,8 @@ const tokens = Effect.gen(function*() {
     const result = yield* AccessTokenProvider.use((accessToken) => {
       seen.add(hash(accessToken))
       return JsSdk.getTicket({ accessToken })
-    }).pipe(Effect.either)
-    if (result._tag === "Left") errors[result.left._tag] = (errors[result.left._tag] ?? 0) + 1
+    }).pipe(Compat.result)
+    if (isFailure(result)) errors[failureOf(result)!._tag] = (errors[failureOf(result)!._tag] ?? 0) + 1
     yield* Effect.sleep(options.spacingMs ?? 10)
   }
   return { tokens: [...seen], errors }

@@ -9,9 +9,9 @@
  *
  * No `gc()` here on purpose: the connection must be closed by the library, not by a collector.
  */
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
-import { describe, expect, it } from "@effect/vitest"
+import { FetchHttpClient, type HttpClient } from "#compat"
+import { NodeHttpClient, scopedLive } from "#test-compat"
+import { describe, expect } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { BasicToken, TokenStore, WechatConfig } from "../../src/index.js"
 import { type HostileMode, hostileServer } from "../support/hostile.js"
@@ -21,7 +21,7 @@ const CALLS = 10
 
 const CLIENTS: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
   ["FetchHttpClient.layer", FetchHttpClient.layer],
-  ["NodeHttpClient.layer", NodeHttpClient.layer],
+  ["NodeHttpClient.layerNodeHttp", NodeHttpClient.layerNodeHttp],
   ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici]
 ]
 
@@ -34,7 +34,7 @@ const CASES: ReadonlyArray<readonly [HostileMode, string, object]> = [
 describe("refused answers close their connection (issue 9, item 2)", () => {
   for (const [name, client] of CLIENTS) {
     for (const [mode, what, expected] of CASES) {
-      it.scopedLive(`${name}, ${what}: no connection outlives its call`, () =>
+      scopedLive(`${name}, ${what}: no connection outlives its call`, () =>
         Effect.gen(function*() {
           const server = yield* hostileServer()
           const context = yield* Layer.build(Layer.mergeAll(

@@ -7,8 +7,9 @@
  * outcome must be the one listed in `expected` (the table docs/robustness.md mirrors).
  * The table of outcomes is printed.
  */
-import { FetchHttpClient, HttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as Compat from "#compat"
+import { FetchHttpClient, HttpClient } from "#compat"
+import { NodeHttpClient, isDie } from "#test-compat"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, Option, type Scope } from "effect"
 import {
@@ -56,7 +57,7 @@ const ENDPOINTS: ReadonlyArray<{
 
 const CLIENTS: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
   ["fetch", FetchHttpClient.layer],
-  ["node", NodeHttpClient.layer]
+  ["node", NodeHttpClient.layerNodeHttp]
 ]
 
 /** An outcome as the table shows it. */
@@ -146,8 +147,8 @@ interface Cell {
 
 const outcomeOf = (exit: Exit.Exit<unknown, unknown>): { outcome: string; typed: boolean; defect: boolean } => {
   if (Exit.isSuccess(exit)) return { outcome: "ok", typed: true, defect: false }
-  if (Cause.isDie(exit.cause)) return { outcome: `DEFECT ${Cause.pretty(exit.cause).split("\n")[0]}`, typed: false, defect: true }
-  const failure = Cause.failureOption(exit.cause)
+  if (isDie(exit.cause)) return { outcome: `DEFECT ${Cause.pretty(exit.cause).split("\n")[0]}`, typed: false, defect: true }
+  const failure = Compat.failureOption(exit.cause)
   if (Option.isNone(failure)) return { outcome: "INTERRUPTED", typed: false, defect: true }
   const error = failure.value
   if (!WechatError.isWechatError(error)) return { outcome: `UNTYPED ${String(error)}`, typed: false, defect: false }

@@ -10,11 +10,14 @@
  *   documents, and ignores the fragment;
  * - the state MAC rejects every single-character change (`malformed` or `tampered`).
  */
+import * as Compat from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Either, Exit, Option, Schema } from "effect"
+import { Cause, Effect, Exit, Option, Schema } from "effect"
 import fc from "fast-check"
 import { createHash } from "node:crypto"
 import { BasicToken, JsSdk, MiniProgram, Sns, WechatConfig, WechatDecode, WechatError } from "../../src/index.js"
+import { failureOf, successOf, isFailure, isSuccess } from "../support/result.js"
+import { isDie } from "#test-compat"
 
 const RUNS = { numRuns: 200 }
 const APP_ID = "wx0123456789abcdef"
@@ -48,11 +51,11 @@ const ERRCODE_TAGS = new Set(WechatError.errcodeTable.map((r) => r.tag as string
 const decodeAll = (text: string) =>
   DECODERS.map(([endpoint, decode]) => {
     const result = decode(endpoint, text)
-    expect(Either.isEither(result)).toBe(true)
-    if (Either.isLeft(result)) {
-      expect(WechatError.isWechatError(result.left)).toBe(true)
-      expect(result.left._tag === "WechatDecodeError" || ERRCODE_TAGS.has(result.left._tag)).toBe(true)
-      expect(result.left.endpoint).toBe(endpoint)
+    expect((isSuccess(result) || isFailure(result))).toBe(true)
+    if (isFailure(result)) {
+      expect(WechatError.isWechatError(failureOf(result)!)).toBe(true)
+      expect(failureOf(result)!._tag === "WechatDecodeError" || ERRCODE_TAGS.has(failureOf(result)!._tag)).toBe(true)
+      expect(failureOf(result)!.endpoint).toBe(endpoint)
     }
     return result
   })
@@ -90,17 +93,17 @@ describe("WechatDecode.decoder (issue 9, item 7)", () => {
         const results = decodeAll(text)
         const parsed: unknown = JSON.parse(text)
         if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-          for (const r of results) expect(Either.isLeft(r) && r.left._tag).toBe("WechatDecodeError")
+          for (const r of results) expect(failureOf(r)?._tag).toBe("WechatDecodeError")
           return
         }
         const errcode = (parsed as Record<string, unknown>)["errcode"]
         if (typeof errcode === "number" && Number.isInteger(errcode) && errcode !== 0) {
           for (const r of results) {
-            expect(Either.isLeft(r) && "errcode" in r.left && r.left.errcode).toBe(errcode)
+            { const e = failureOf(r); expect(e !== undefined && "errcode" in e && e.errcode).toBe(errcode) }
           }
         }
         if (typeof errcode === "number" && !Number.isInteger(errcode)) {
-          for (const r of results) expect(Either.isLeft(r) && r.left._tag).toBe("WechatDecodeError")
+          for (const r of results) expect(failureOf(r)?._tag).toBe("WechatDecodeError")
         }
       }),
       RUNS
@@ -111,13 +114,13 @@ describe("WechatDecode.decoder (issue 9, item 7)", () => {
     fc.assert(
       fc.property(nastyString(), nastyString().filter((s) => s !== ""), nastyString(), (nickname, openid, errmsg) => {
         const profile = decodeUserInfo("sns/userinfo", `{"openid":${rawJsonString(openid)},"nickname":${rawJsonString(nickname)},"sex":1}`)
-        expect(Either.isRight(profile)).toBe(true)
-        if (Either.isRight(profile)) {
-          expect(profile.right.nickname).toBe(nickname)
-          expect(profile.right.openid).toBe(openid)
+        expect(isSuccess(profile)).toBe(true)
+        if (isSuccess(profile)) {
+          expect(successOf(profile)!.nickname).toBe(nickname)
+          expect(successOf(profile)!.openid).toBe(openid)
         }
         const error = decodeSnsToken("sns/oauth2/access_token", `{"errcode":40029,"errmsg":${rawJsonString(errmsg)}}`)
-        expect(Either.isLeft(error) && error.left).toMatchObject({ _tag: "InvalidCode", errcode: 40029, errmsg })
+        expect(failureOf(error)).toMatchObject({ _tag: "InvalidCode", errcode: 40029, errmsg })
       }),
       RUNS
     )
@@ -127,11 +130,11 @@ describe("WechatDecode.decoder (issue 9, item 7)", () => {
 /** Runs a URL builder: its URL, or the InvalidArgument it failed with; anything else fails the property. */
 const buildUrl = (effect: Effect.Effect<string, WechatError.InvalidArgument, WechatConfig.WechatConfig>) => {
   const exit = Effect.runSyncExit(withConfig(effect))
-  if (Exit.isSuccess(exit)) return Either.right(exit.value)
-  expect(Cause.isDie(exit.cause), Cause.pretty(exit.cause)).toBe(false)
-  const failure = Cause.failureOption(exit.cause)
+  if (Exit.isSuccess(exit)) return Compat.Result.succeed(exit.value)
+  expect(isDie(exit.cause), Cause.pretty(exit.cause)).toBe(false)
+  const failure = Compat.failureOption(exit.cause)
   expect(Option.isSome(failure) && failure.value._tag).toBe("InvalidArgument")
-  return Either.left((failure as Option.Some<WechatError.InvalidArgument>).value)
+  return Compat.Result.fail((failure as Option.Some<WechatError.InvalidArgument>).value)
 }
 
 const checkRoundTrip = (url: string, path: string, redirectUri: string, state: string | undefined) => {
@@ -165,14 +168,14 @@ describe("consent URL builders (issue 9, item 7)", () => {
         fc.option(fc.boolean(), { nil: undefined }),
         (uri, st, scope, forcePopup) => {
           const h5 = buildUrl(Sns.authorizeUrl({ redirectUri: uri, scope, state: st, forcePopup }))
-          if (Either.isRight(h5)) {
-            checkRoundTrip(h5.right, "oauth2/authorize", uri, st)
-            expect(new URL(h5.right).searchParams.get("scope")).toBe(scope)
+          if (isSuccess(h5)) {
+            checkRoundTrip(successOf(h5)!, "oauth2/authorize", uri, st)
+            expect(new URL(successOf(h5)!).searchParams.get("scope")).toBe(scope)
           }
           const qr = buildUrl(Sns.qrConnectUrl({ redirectUri: uri, state: st }))
-          if (Either.isRight(qr)) checkRoundTrip(qr.right, "qrconnect", uri, st)
+          if (isSuccess(qr)) checkRoundTrip(successOf(qr)!, "qrconnect", uri, st)
           // the same inputs are judged the same way by both builders
-          expect(Either.isRight(qr)).toBe(Either.isRight(h5))
+          expect(isSuccess(qr)).toBe(isSuccess(h5))
         }
       ),
       RUNS
@@ -183,7 +186,7 @@ describe("consent URL builders (issue 9, item 7)", () => {
     fc.assert(
       fc.property(nastyString(140).filter((s) => !/^[A-Za-z0-9]{0,128}$/.test(s)), (st) => {
         const h5 = buildUrl(Sns.authorizeUrl({ redirectUri: "https://example.com/cb", scope: "snsapi_base", state: st }))
-        expect(Either.isLeft(h5) && h5.left.argument).toBe("state")
+        expect(failureOf(h5)?.argument).toBe("state")
       }),
       RUNS
     )
@@ -195,9 +198,9 @@ describe("consent URL builders (issue 9, item 7)", () => {
     fc.assert(
       fc.property(redirectUri(fc.string({ unit: codeUnit, minLength: 1, maxLength: 20 })), state, (uri, st) => {
         const h5 = buildUrl(Sns.authorizeUrl({ redirectUri: uri, scope: "snsapi_base", state: st }))
-        if (Either.isRight(h5)) checkRoundTrip(h5.right, "oauth2/authorize", uri, st)
+        if (isSuccess(h5)) checkRoundTrip(successOf(h5)!, "oauth2/authorize", uri, st)
         const qr = buildUrl(Sns.qrConnectUrl({ redirectUri: uri, state: st }))
-        if (Either.isRight(qr)) checkRoundTrip(qr.right, "qrconnect", uri, st)
+        if (isSuccess(qr)) checkRoundTrip(successOf(qr)!, "qrconnect", uri, st)
       }),
       RUNS
     )
@@ -208,11 +211,11 @@ describe("JsSdk.sign (issue 9, item 7)", () => {
   const sha1 = (s: string) => createHash("sha1").update(s).digest("hex")
   const signOf = (params: Parameters<typeof JsSdk.sign>[0]) => {
     const exit = Effect.runSyncExit(withConfig(JsSdk.sign(params)))
-    if (Exit.isSuccess(exit)) return Either.right(exit.value)
-    expect(Cause.isDie(exit.cause), Cause.pretty(exit.cause)).toBe(false)
-    const failure = Cause.failureOption(exit.cause)
+    if (Exit.isSuccess(exit)) return Compat.Result.succeed(exit.value)
+    expect(isDie(exit.cause), Cause.pretty(exit.cause)).toBe(false)
+    const failure = Compat.failureOption(exit.cause)
     expect(Option.isSome(failure) && failure.value._tag).toBe("InvalidArgument")
-    return Either.left((failure as Option.Some<WechatError.InvalidArgument>).value.argument)
+    return Compat.Result.fail((failure as Option.Some<WechatError.InvalidArgument>).value.argument)
   }
 
   it("deterministic for a fixed nonce and timestamp, WeChat's SHA-1, and blind to the fragment", () => {
@@ -229,8 +232,8 @@ describe("JsSdk.sign (issue 9, item 7)", () => {
           const withFragment = signOf({ ticket, url: `${url}#${fragment}`, nonceStr, timestamp })
           expect(again).toEqual(once)
           expect(withFragment).toEqual(once)
-          if (Either.isRight(once)) {
-            expect(once.right).toEqual({
+          if (isSuccess(once)) {
+            expect(successOf(once)!).toEqual({
               appId: APP_ID,
               timestamp,
               nonceStr,
@@ -252,7 +255,7 @@ describe("JsSdk.sign (issue 9, item 7)", () => {
         (ticket, segments, nonceStr) => {
           const url = `https://example.com/${segments.join("/")}?from=singlemessage`
           const signed = signOf({ ticket, url: `${url}#/page`, nonceStr, timestamp: 1_700_000_000 })
-          expect(Either.isRight(signed) && signed.right.signature).toBe(
+          expect(successOf(signed)?.signature).toBe(
             sha1(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=1700000000&url=${url}`)
           )
         }
@@ -289,7 +292,7 @@ describe("the state MAC (issue 9, item 7)", () => {
         const made = Effect.runSyncExit(withConfig(Sns.makeState(sess === undefined ? { cookieless: true, returnTo: back } : { session: sess, returnTo: back })))
         if (Exit.isFailure(made)) {
           // only a refused input, typed
-          const failure = Cause.failureOption(made.cause)
+          const failure = Compat.failureOption(made.cause)
           expect(Option.isSome(failure) && failure.value._tag).toBe("InvalidArgument")
           return
         }
@@ -301,7 +304,7 @@ describe("the state MAC (issue 9, item 7)", () => {
           const mutated = state.slice(0, i) + other(state[i]!, picks[i]!) + state.slice(i + 1)
           const exit = verify(mutated, sess)
           expect(Exit.isFailure(exit), `position ${i}`).toBe(true)
-          const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+          const failure = Exit.isFailure(exit) ? Compat.failureOption(exit.cause) : Option.none()
           expect(Option.isSome(failure) && failure.value._tag).toBe("InvalidState")
           expect(["malformed", "tampered"]).toContain(Option.isSome(failure) ? failure.value.reason : undefined)
         }
@@ -317,7 +320,7 @@ describe("the state MAC (issue 9, item 7)", () => {
       for (const c of ALPHABET) {
         if (c === made[i]) continue
         const exit = verify(made.slice(0, i) + c + made.slice(i + 1), "session-exhaustive-0001")
-        const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+        const failure = Exit.isFailure(exit) ? Compat.failureOption(exit.cause) : Option.none()
         expect(Option.isSome(failure) && ["malformed", "tampered"].includes(failure.value.reason), `${i} ${c}`).toBe(true)
         checked++
       }

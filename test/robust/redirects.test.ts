@@ -4,9 +4,9 @@
  * The redirect points at another loopback origin that would answer with a forged success
  * (its own openid); that origin must see no request at all.
  */
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
-import { describe, expect, it } from "@effect/vitest"
+import { FetchHttpClient, type HttpClient } from "#compat"
+import { NodeHttpClient, scopedLive } from "#test-compat"
+import { describe, expect } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { BasicToken, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { forgingServer, hostileServer } from "../support/hostile.js"
@@ -16,7 +16,7 @@ const STATUSES = [301, 302, 303, 307, 308] as const
 
 const CLIENTS: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
   ["FetchHttpClient.layer", FetchHttpClient.layer],
-  ["NodeHttpClient.layer", NodeHttpClient.layer],
+  ["NodeHttpClient.layerNodeHttp", NodeHttpClient.layerNodeHttp],
   ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici]
 ]
 
@@ -32,7 +32,7 @@ const configFor = (apiBaseUrl: string) =>
 
 describe("no redirects (issue 9, item 1)", () => {
   for (const [name, client] of CLIENTS) {
-    it.scopedLive(`${name}: 301/302/303/307/308 to another origin → redirect error, sent, target never hit`, () =>
+    scopedLive(`${name}: 301/302/303/307/308 to another origin → redirect error, sent, target never hit`, () =>
       Effect.gen(function*() {
         const target = yield* forgingServer()
         const api = yield* hostileServer({ redirectTo: target.url })
@@ -64,7 +64,7 @@ describe("no redirects (issue 9, item 1)", () => {
       }))
   }
 
-  it.scopedLive("fetch is told not to follow even when the app's own RequestInit says redirect: \"follow\"", () =>
+  scopedLive("fetch is told not to follow even when the app's own RequestInit says redirect: \"follow\"", () =>
     Effect.gen(function*() {
       const target = yield* forgingServer()
       const api = yield* hostileServer({ redirectTo: target.url })
@@ -78,7 +78,7 @@ describe("no redirects (issue 9, item 1)", () => {
       expect(target.hits).toEqual([])
     }))
 
-  it.scopedLive("control: the forging target does answer a direct call with its own openid (so 'never hit' is meaningful)", () =>
+  scopedLive("control: the forging target does answer a direct call with its own openid (so 'never hit' is meaningful)", () =>
     Effect.gen(function*() {
       const target = yield* forgingServer()
       const token = yield* Sns.exchangeCode("061Yc9Ga1pWrHE0Y2PIa1Y6T4f0Yc9GX", { binding: "s" }).pipe(

@@ -8,6 +8,7 @@
  * Also: a gzip bomb built by streaming, a way to call `gc()` without `--expose-gc`, and a
  * sampler of peak RSS.
  */
+import * as Compat from "#compat"
 import { Effect } from "effect"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
@@ -163,7 +164,7 @@ const REDIRECT = /^redirect-(\d{3})$/
  */
 export const hostileServer = (options: { readonly redirectTo?: string } = {}) =>
   Effect.acquireRelease(
-    Effect.async<HostileServer & { readonly close: () => Promise<void> }>((resume) => {
+    Compat.callback<HostileServer & { readonly close: () => Promise<void> }>((resume) => {
       const hits: Array<string> = []
       const sent: Array<Sent> = []
       const sockets = new Set<Socket>()
@@ -297,7 +298,7 @@ const answer = async (mode: string, req: IncomingMessage, res: ServerResponse, r
 /** A server that counts its requests and answers every one with a forged success. */
 export const forgingServer = () =>
   Effect.acquireRelease(
-    Effect.async<{ readonly url: string; readonly hits: Array<string>; readonly close: () => Promise<void> }>((resume) => {
+    Compat.callback<{ readonly url: string; readonly hits: Array<string>; readonly close: () => Promise<void> }>((resume) => {
       const hits: Array<string> = []
       const server = createServer((req, res) => {
         hits.push(`${req.method} ${req.url}`)

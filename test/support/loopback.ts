@@ -1,13 +1,14 @@
 /**
  * A real HTTP server on 127.0.0.1 for the duration of a scope, recording request URLs.
  */
+import * as Compat from "#compat"
 import { Effect } from "effect"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 
 export const loopbackServer = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
   Effect.acquireRelease(
-    Effect.async<{ readonly url: string; readonly hits: Array<string>; readonly close: () => Promise<void> }>((resume) => {
+    Compat.callback<{ readonly url: string; readonly hits: Array<string>; readonly close: () => Promise<void> }>((resume) => {
       const hits: Array<string> = []
       const server = createServer((req, res) => {
         hits.push(req.url ?? "")

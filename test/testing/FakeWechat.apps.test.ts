@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, TestClock } from "effect"
+import { Effect, Layer, Option } from "effect"
+import { TestClock } from "#test-compat"
 import { MiniProgram, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 

@@ -4,7 +4,8 @@
  * screen; and a consent whose callback is delivered twice. The callbacks land on a small
  * loopback server standing in for the app. A missing chromium fails with an install hint.
  */
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
+import * as Compat from "#compat"
+import { FetchHttpClient, type HttpClient } from "#compat"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import jsqr from "jsqr"
 import { existsSync } from "node:fs"
@@ -14,6 +15,7 @@ import { type Browser, type BrowserContext, chromium } from "playwright-core"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
+import { type CloseableScope, makeScope, inScope } from "#test-compat"
 
 const CHROMIUM = "/usr/bin/chromium"
 const INSTALL_HINT = "chromium is missing: run scripts/ensure-system-deps.sh (or apt-get install -y chromium)"
@@ -25,7 +27,7 @@ interface Hit {
   readonly cookie: string | undefined
 }
 
-let scope: Scope.CloseableScope
+let scope: CloseableScope
 let fake: FakeWechat.Service
 let fakeUrl: string
 let appUrl: string
@@ -56,7 +58,7 @@ const startApp = () =>
       res.end(`<p id="hit">${hits.length}</p>`)
     })
     server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))
-    Effect.runSync(Scope.addFinalizer(scope, Effect.async<void>((resume) => {
+    Effect.runSync(Scope.addFinalizer(scope, Compat.callback<void>((resume) => {
       server.closeAllConnections()
       server.close(() => resume(Effect.void))
     })))
@@ -69,12 +71,12 @@ const run = <A, E>(effect: Effect.Effect<A, E, FakeWechat | WechatConfig.WechatC
   Effect.runPromise(effect.pipe(Effect.provideService(FakeWechat, fake), Effect.provide(clientFor(app))))
 
 beforeAll(async () => {
-  scope = Effect.runSync(Scope.make())
+  scope = Effect.runSync(makeScope)
   appUrl = await startApp()
   const layer = FakeWechat.layerControl({ users: [{ id: "u1", nickname: "扫码\u0007" }] })
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
   fake = Context.get(context, FakeWechat)
-  fakeUrl = (await Effect.runPromise(Scope.extend(FakeWechat.serve({ port: 0 }), scope).pipe(Effect.provideService(FakeWechat, fake)))).url
+  fakeUrl = (await Effect.runPromise(inScope(FakeWechat.serve({ port: 0 }), scope).pipe(Effect.provideService(FakeWechat, fake)))).url
   const domains = [appUrl.replace("http://", "")]
   await Effect.runPromise(Effect.all([fake.addApp({ ...SITE, authorizedDomains: domains }), fake.addApp({ ...OA, authorizedDomains: domains })]))
   if (!existsSync(CHROMIUM)) return

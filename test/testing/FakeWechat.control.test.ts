@@ -3,6 +3,7 @@
  * `GET /__fake/`, and a Python client (standard library only) that logs in, expires a
  * code by advancing the fake's clock and injects a fault through it.
  */
+import * as Compat from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { execFile } from "node:child_process"
@@ -112,7 +113,7 @@ describe("HTTP control API", () => {
   it.effect("a Python client (standard library only) logs in, expires a code and injects a fault through it", () =>
     withServer((url) =>
       Effect.gen(function*() {
-        const out = yield* Effect.async<string, Error>((resume) => {
+        const out = yield* Compat.callback<string, Error>((resume) => {
           execFile("python3", [SCRIPT, url], { timeout: 60_000 }, (error, stdout, stderr) => {
             resume(error === null ? Effect.succeed(stdout) : Effect.fail(new Error(`${error.message}\n${stderr}`)))
           })

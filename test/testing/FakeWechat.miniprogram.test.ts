@@ -4,7 +4,8 @@
  * same through the HTTP control API.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { TestClock } from "#test-compat"
 import { createDecipheriv, createHmac } from "node:crypto"
 import { AccessTokenProvider, MiniProgram, Sns, TokenStore } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"

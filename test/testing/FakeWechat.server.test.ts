@@ -1,4 +1,4 @@
-import { FetchHttpClient } from "@effect/platform"
+import { FetchHttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { BasicToken, Sns, TokenStore, WechatConfig } from "../../src/index.js"

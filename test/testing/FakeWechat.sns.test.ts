@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Redacted, TestClock } from "effect"
+import { Effect, Option, Redacted } from "effect"
+import { TestClock } from "#test-compat"
 import { MiniProgram, Sns } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 import { BOUND, elsewhere, fakeFor, PLAIN } from "./fakeSetup.js"

@@ -1,6 +1,8 @@
-import { HttpClient } from "@effect/platform"
+import * as Compat from "#compat"
+import { HttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, TestClock } from "effect"
+import { Effect, Layer, Redacted } from "effect"
+import { TestClock } from "#test-compat"
 import { BasicToken, JsSdk, Sns, WechatConfig, WechatDecode, WechatHttp } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 import { BOUND, fakeFor } from "./fakeSetup.js"
@@ -233,7 +235,7 @@ describe("FakeWechat: faults", () => {
       const call = yield* userinfo
       const fake = yield* FakeWechat
       yield* fake.inject("sns/userinfo", { fault: "latency", millis: 10_000, times: 1 })
-      const fiber = yield* Effect.fork(Effect.flip(call))
+      const fiber = yield* Compat.fork(Effect.flip(call))
       yield* TestClock.adjust("5 seconds")
       const error = yield* fiber
       expect(error._tag === "WechatTransportError" && error.reason).toBe("timeout")

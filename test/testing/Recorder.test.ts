@@ -1,5 +1,5 @@
-import { FetchHttpClient } from "@effect/platform"
-import { describe, expect, it } from "@effect/vitest"
+import { FetchHttpClient } from "#compat"
+import { describe, expect } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -7,6 +7,7 @@ import { join } from "node:path"
 import { BasicToken, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { Recorder, Replay } from "../../src/testing/index.js"
 import { loopbackServer } from "../support/loopback.js"
+import { scoped } from "#test-compat"
 
 const SECRET = "RECORDER-SENTINEL-SECRET"
 const TOKEN = "RECORDER-SENTINEL-TOKEN"
@@ -22,7 +23,7 @@ const liveServer = loopbackServer((req, res) => {
 })
 
 describe("Recorder", () => {
-  it.scoped("writes a cassette with secrets masked, which Replay then answers from", () =>
+  scoped("writes a cassette with secrets masked, which Replay then answers from", () =>
     Effect.gen(function*() {
       const server = yield* liveServer
       const path = join(mkdtempSync(join(tmpdir(), "rec-")), "login.json")

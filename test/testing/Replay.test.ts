@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { BasicToken, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { Replay } from "../../src/testing/index.js"
 import { fixture } from "../helpers.js"
+import { isDie } from "#test-compat"
 
 const app = Layer.merge(WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "app-secret-xyz" }), TokenStore.layerMemory)
 
@@ -32,7 +33,7 @@ describe("Replay", () => {
   it.effect("an unmatched request dies naming it, with secrets masked", () =>
     Effect.gen(function*() {
       const exit = yield* Effect.exit(Sns.exchangeCode("CODE-NOT-RECORDED"))
-      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+      expect(Exit.isFailure(exit) && isDie(exit.cause)).toBe(true)
       if (!Exit.isFailure(exit)) return
       const defect = Cause.squash(exit.cause) as Replay.UnmatchedRequest
       expect(defect._tag).toBe("UnmatchedRequest")
