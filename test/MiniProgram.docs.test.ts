@@ -2,6 +2,7 @@
  * docs/miniprogram.md stays true to the code: every DecryptError reason and every
  * mini-program errcode row is described, and its sample answer decodes as it says.
  */
+import * as Compat from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { readFileSync } from "node:fs"
@@ -23,7 +24,7 @@ describe("docs/miniprogram.md", () => {
   it.effect("its captured phone answer decodes to what the page says", () =>
     Effect.gen(function*() {
       const body = /```json\n(\{"errcode":0,"errmsg":"ok","phone_info".*)\n```/.exec(doc)![1]!
-      const answer = yield* Schema.decodeUnknown(Schema.parseJson(Schema.Struct({ phone_info: MiniProgram.PhoneNumber })))(body)
+      const answer = yield* Compat.decodeUnknownEffect(Compat.parseJson(Schema.Struct({ phone_info: MiniProgram.PhoneNumber })))(body)
       expect([answer.phone_info.countryCode, answer.phone_info.watermark.appid]).toEqual(["86", "wx62b400658529b5a1"])
     }))
 })

@@ -6,8 +6,8 @@
  */
 import { HttpClient, HttpClientResponse } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Inspectable, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
-import { TestClock, failures } from "#test-compat"
+import { Cause, Effect, Exit, Inspectable, Layer, Redacted, Schema } from "effect"
+import { captureLogs, failures, formatUnknown, tapCause, TestClock } from "#test-compat"
 import { createHmac } from "node:crypto"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -21,7 +21,7 @@ import { MINI, miniFake, OTHER_MINI } from "./testing/miniSetup.js"
 const PHONE = "13987654321"
 
 const renderings = (u: unknown): Array<string> => {
-  const out = [String(u), inspect(u, { depth: 10 }), JSON.stringify(u) ?? "", Inspectable.toStringUnknown(u), Inspectable.format(u)]
+  const out = [String(u), inspect(u, { depth: 10 }), JSON.stringify(u) ?? "", Inspectable.toStringUnknown(u), formatUnknown(u)]
   if (Exit.isExit(u) && Exit.isFailure(u)) out.push(Cause.pretty(u.cause))
   if (u instanceof Error) out.push(u.message, u.stack ?? "")
   return out
@@ -42,19 +42,18 @@ const observed = <A, E, R>(program: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
     const { spans, tracer } = recordingTracer()
     const logs: Array<string> = []
-    const logger = Logger.make(({ annotations, cause, message }) => {
+    const logger = captureLogs(({ annotations, cause, message }) => {
       logs.push(inspect(message, { depth: 10 }) + Cause.pretty(cause) + JSON.stringify([...annotations]))
     })
     const result = yield* program.pipe(
       Effect.withTracer(tracer),
-      Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-      Logger.withMinimumLogLevel(LogLevel.All)
+      Effect.provide(logger)
     )
     return { result, logs, spans }
   })
 
 /** An app's handling of a call: its failure logged with the cause, as apps do. */
-const run = <A, E, R>(call: Effect.Effect<A, E, R>) => call.pipe(Effect.tapErrorCause((cause) => Effect.logError("failed", cause)), Effect.exit)
+const run = <A, E, R>(call: Effect.Effect<A, E, R>) => call.pipe(tapCause((cause) => Effect.logError("failed", cause)), Effect.exit)
 
 describe("mini program: no session_key or phone number shows", () => {
   it.effect("through login, phone number, decryption and session checks, failing and succeeding", () =>

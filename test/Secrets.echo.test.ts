@@ -4,7 +4,7 @@
  */
 import { HttpClient, HttpClientResponse } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Inspectable, Layer, Logger, LogLevel, Redacted } from "effect"
+import { Cause, Effect, Exit, Inspectable, Layer, Redacted } from "effect"
 import { inspect } from "node:util"
 import { BasicToken, JsSdk, MiniProgram, Sns, TokenStore, WechatConfig, WechatHttp } from "../src/index.js"
 import { mkdtempSync, readFileSync } from "node:fs"
@@ -12,7 +12,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Recorder } from "../src/testing/index.js"
 import { recordingTracer } from "./helpers.js"
-import { failures } from "#test-compat"
+import { captureLogs, failures, formatUnknown, tapCause } from "#test-compat"
 
 // secrets with the characters encoders disagree on: ~ ! ' ( ) * and a space
 const S = {
@@ -51,7 +51,7 @@ const echoing = (errcode: number) =>
 
 const renderings = (u: unknown): Array<string> => {
   const out = [String(u), inspect(u, { depth: 10 }), JSON.stringify(u) ?? ""]
-  out.push(Inspectable.toStringUnknown(u), Inspectable.format(u))
+  out.push(Inspectable.toStringUnknown(u), formatUnknown(u))
   if (Exit.isExit(u) && Exit.isFailure(u)) out.push(Cause.pretty(u.cause))
   if (u instanceof Error) out.push(u.message, u.stack ?? "")
   return out
@@ -85,7 +85,7 @@ describe("an upstream echoing the request in errmsg", () => {
       Effect.gen(function*() {
         const { spans, tracer } = recordingTracer()
         const logs: Array<string> = []
-        const logger = Logger.make(({ annotations, cause, message }) => {
+        const logger = captureLogs(({ annotations, cause, message }) => {
           logs.push(inspect(message, { depth: 10 }) + Cause.pretty(cause) + JSON.stringify([...annotations]))
         })
         const store = yield* TokenStore.makeMemory()
@@ -93,14 +93,13 @@ describe("an upstream echoing the request in errmsg", () => {
           echoing(errcode),
           WechatConfig.layer({ appId: "wx0000000000000001", appSecret: Redacted.make(S.appSecret) }),
           Layer.succeed(TokenStore.TokenStore, store),
-          Logger.replace(Logger.defaultLogger, logger)
+          logger
         )
         const run = <A, E>(call: Effect.Effect<A, E, HttpClient.HttpClient | WechatConfig.WechatConfig>) =>
-          call.pipe(Effect.tapErrorCause((cause) => Effect.logError("failed", cause)), Effect.exit)
+          call.pipe(tapCause((cause) => Effect.logError("failed", cause)), Effect.exit)
         const exits = yield* Effect.forEach(calls(), run).pipe(
           Effect.withTracer(tracer),
-          Effect.provide(layer),
-          Logger.withMinimumLogLevel(LogLevel.All)
+          Effect.provide(layer)
         )
         expect(exits.every(Exit.isFailure)).toBe(true)
         for (const exit of exits) {

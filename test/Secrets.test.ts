@@ -1,15 +1,15 @@
 /**
  * No secret shows: not in values, errors, log lines or span attributes.
  */
+import * as Compat from "#compat"
 import { HttpClient } from "#compat"
-import { RequestError } from "@effect/platform/HttpClientError"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Inspectable, Layer, Logger, Redacted } from "effect"
+import { Cause, Effect, Exit, Inspectable, Layer, Redacted } from "effect"
 import { inspect } from "node:util"
 import { BasicToken, JsSdk, MiniProgram, Sns, TokenStore, WechatConfig } from "../src/index.js"
 import { Replay } from "../src/testing/index.js"
 import { recordingTracer } from "./helpers.js"
-import { failures } from "#test-compat"
+import { captureLogs, failures, formatUnknown, tapCause } from "#test-compat"
 
 const S = {
   appSecret: "SENTINEL-APPSECRET-7f3a",
@@ -24,7 +24,7 @@ const sentinels = Object.values(S)
 
 const renderings = (u: unknown): Array<string> => {
   const out = [String(u), inspect(u, { depth: 10 }), JSON.stringify(u) ?? ""]
-  out.push(Inspectable.toStringUnknown(u), Inspectable.format(u))
+  out.push(Inspectable.toStringUnknown(u), formatUnknown(u))
   if (typeof u === "object" && u !== null) out.push(u.toString())
   if (Exit.isExit(u) && Exit.isFailure(u)) out.push(Cause.pretty(u.cause))
   if (u instanceof Error) out.push(u.message, u.stack ?? "")
@@ -71,11 +71,10 @@ const exploding = Layer.succeed(
   HttpClient.HttpClient,
   HttpClient.make((request, url) =>
     Effect.fail(
-      new RequestError({
+      Compat.transportError(
         request,
-        reason: "Transport",
-        cause: new Error(`connect failed for ${url.toString()} ${new TextDecoder().decode(request.body._tag === "Uint8Array" ? request.body.body : new Uint8Array())}`)
-      })
+        new Error(`connect failed for ${url.toString()} ${new TextDecoder().decode(request.body._tag === "Uint8Array" ? request.body.body : new Uint8Array())}`)
+      )
     ))
 )
 
@@ -99,17 +98,17 @@ describe("secrets never show", () => {
       Effect.gen(function*() {
         const { spans, tracer } = recordingTracer()
         const logs: Array<string> = []
-        const logger = Logger.make(({ message, cause }) => {
+        const logger = captureLogs(({ message, cause }) => {
           logs.push(inspect(message, { depth: 10 }) + Cause.pretty(cause))
         })
         const exits = yield* Effect.forEach(calls(), (call) =>
           call.pipe(
             Effect.tap((value) => Effect.log("got", value)),
-            Effect.tapErrorCause((cause) => Effect.logError("failed", cause)),
+            tapCause((cause) => Effect.logError("failed", cause)),
             Effect.exit
           )).pipe(
             Effect.withTracer(tracer),
-            Effect.provide(Layer.mergeAll(client, config, Logger.replace(Logger.defaultLogger, logger)))
+            Effect.provide(Layer.mergeAll(client, config, logger))
           )
         expect(exits).toHaveLength(9)
         if (name === "successes") expect(exits.every(Exit.isSuccess)).toBe(true)

@@ -2,9 +2,9 @@
  * Secrets at rest: every value the library stores is sealed; the file store is private and
  * removes what expired; the memory store evicts; a failing store never costs a login.
  */
-import { NodeServices } from "#test-compat"
+import { captureLogs, NodeServices, withClock } from "#test-compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { TestClock } from "#test-compat"
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -159,12 +159,11 @@ describe("no lost logins", () => {
         set: () => Effect.fail(new TokenStore.TokenStoreError({ operation: "set", detail: "disk full" }))
       }
       const logs: Array<{ level: string; text: string }> = []
-      const logger = Logger.make(({ annotations, logLevel, message }) => {
-        logs.push({ level: logLevel.label, text: JSON.stringify(message) + JSON.stringify([...annotations]) })
+      const logger = captureLogs(({ annotations, level, message }) => {
+        logs.push({ level: level, text: JSON.stringify(message) + JSON.stringify([...annotations]) })
       })
       const token = yield* Sns.exchangeCode(S.code, { binding: S.binding }).pipe(
-        Effect.provide(Layer.mergeAll(wechat, config, Layer.succeed(TokenStore.TokenStore, broken), Logger.replace(Logger.defaultLogger, logger))),
-        Logger.withMinimumLogLevel(LogLevel.Debug)
+        Effect.provide(Layer.mergeAll(wechat, config, Layer.succeed(TokenStore.TokenStore, broken), logger))
       )
       expect(Redacted.value(token.accessToken)).toBe(S.accessToken)
       const warnings = logs.filter((l) => l.level === "WARN")
@@ -207,7 +206,7 @@ describe("the default store does not grow with logins", () => {
         Effect.forEach(Array.from({ length: n }, (_, i) => from + i), (i) =>
           Sns.exchangeCode(`code-${i}`, { binding: `session-${i}` }).pipe(Effect.andThen(Effect.sync(() => clock.advance(100)))), { discard: true }).pipe(
             Effect.provide(Layer.merge(canned, app)),
-            Effect.withClock(clock)
+            ((e) => withClock(e, clock))
           )
       const heap = () => {
         gc()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Layer, Redacted } from "effect"
+import { Duration, Effect, Layer, Redacted } from "effect"
+import { withConfig } from "#test-compat"
 import { WechatConfig } from "../src/index.js"
 
 const resolve = <E>(layer: Layer.Layer<WechatConfig.WechatConfig, E>) =>
@@ -62,28 +63,24 @@ describe("WechatConfig", () => {
 
   it.effect("layerConfig reads the WECHAT_* environment", () =>
     Effect.gen(function*() {
-      const env = ConfigProvider.fromMap(new Map([
+      const env: ReadonlyArray<readonly [string, string]> = ([
         ["WECHAT_APP_ID", "wx000000000000000d"],
         ["WECHAT_APP_SECRET", "env-secret"],
         ["WECHAT_API_BASE_URL", "http://127.0.0.1:9999"],
         ["WECHAT_OPEN_BASE_URL", "http://localhost:9998"],
         ["WECHAT_TIMEOUT", "1500 millis"]
-      ]))
-      const config = yield* resolve(WechatConfig.layerConfig).pipe(Effect.withConfigProvider(env))
+      ])
+      const config = yield* withConfig(resolve(WechatConfig.layerConfig), env)
       expect(config.appId).toBe("wx000000000000000d")
       expect(Redacted.value(config.appSecret)).toBe("env-secret")
       expect(config.apiBaseUrl).toBe("http://127.0.0.1:9999")
       expect(config.openBaseUrl).toBe("http://localhost:9998")
       expect(Duration.toMillis(config.timeout)).toBe(1500)
 
-      const missing = yield* Effect.flip(resolve(WechatConfig.layerConfig).pipe(
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["WECHAT_APP_ID", "wx"]])))
-      ))
+      const missing = yield* Effect.flip(withConfig(resolve(WechatConfig.layerConfig), [["WECHAT_APP_ID", "wx"]]))
       expect(String(missing)).toContain("WECHAT_APP_SECRET")
 
-      const insecure = yield* Effect.flip(resolve(WechatConfig.layerConfig).pipe(
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["WECHAT_APP_ID", "wx"], ["WECHAT_APP_SECRET", "s"], ["WECHAT_API_BASE_URL", "http://example.com"]])))
-      ))
+      const insecure = yield* Effect.flip(withConfig(resolve(WechatConfig.layerConfig), [["WECHAT_APP_ID", "wx"], ["WECHAT_APP_SECRET", "s"], ["WECHAT_API_BASE_URL", "http://example.com"]]))
       expect(insecure._tag).toBe("InvalidArgument")
     }))
 })

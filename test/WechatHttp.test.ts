@@ -2,7 +2,7 @@ import * as Compat from "#compat"
 import { FetchHttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Redacted } from "effect"
-import { TestClock, scoped } from "#test-compat"
+import { pollUnsafe, scoped, TestClock } from "#test-compat"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { BasicToken, Sns, TokenStore, WechatConfig } from "../src/index.js"
@@ -84,10 +84,10 @@ describe("timeout", () => {
           WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", timeout: "3 seconds" })
         )),
         Effect.flip,
-        Effect.fork
+        Compat.fork
       )
       yield* TestClock.adjust("2999 millis")
-      expect(fiber.unsafePoll()).toBeNull()
+      expect(pollUnsafe(fiber)).toBeNull()
       yield* TestClock.adjust("1 millis")
       const error = yield* Fiber.join(fiber)
       expect(error._tag).toBe("WechatTransportError")
@@ -105,7 +105,7 @@ describe("timeout", () => {
           WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s" })
         )),
         Effect.flip,
-        Effect.fork
+        Compat.fork
       )
       yield* TestClock.adjust("5 seconds")
       const error = yield* Fiber.join(fiber)

@@ -1,9 +1,8 @@
 import * as Compat from "#compat"
 import { HttpClient, HttpClientResponse } from "#compat"
-import { RequestError } from "@effect/platform/HttpClientError"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Clock, Effect, Fiber, Layer, Schedule } from "effect"
-import { TestClock } from "#test-compat"
+import { Clock, Effect, Fiber, Layer, Schedule } from "effect"
+import { advanceUntil, pollUnsafe, TestClock } from "#test-compat"
 import { BasicToken, Sns, TokenStore, WechatConfig, WechatRetry } from "../src/index.js"
 import { failureOf, isFailure, isSuccess } from "./support/result.js"
 
@@ -17,7 +16,7 @@ const scripted = (answers: ReadonlyArray<Answer>) => {
       times.push(yield* Clock.currentTimeMillis)
       const answer = answers[Math.min(times.length - 1, answers.length - 1)]!
       if (answer === "refuse") {
-        return yield* new RequestError({ request, reason: "Transport", cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) })
+        return yield* Effect.fail(Compat.transportError(request, Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })))
       }
       return HttpClientResponse.fromWeb(request, new Response(answer, { headers: { "content-type": "text/plain" } }))
     })
@@ -31,19 +30,7 @@ const TOKEN = `{"access_token":"AT","expires_in":7200,"refresh_token":"RT","open
 const err = (code: number, msg: string) => JSON.stringify({ errcode: code, errmsg: `${msg} rid: 0a1b2c3d-0a1b2c3d-0a1b2c3d` })
 
 /** Advances the test clock to each pending sleep until the fiber is done. */
-const runClock = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
-  Effect.gen(function*() {
-    for (let idle = 0; fiber.unsafePoll() === null && idle < 1000;) {
-      const sleeps = yield* TestClock.sleeps()
-      if (Chunk.isEmpty(sleeps)) {
-        idle++
-        yield* Effect.yieldNow()
-      } else {
-        idle = 0
-        yield* TestClock.setTime(Chunk.unsafeHead(sleeps))
-      }
-    }
-  })
+const runClock = <A, E>(fiber: Compat.RuntimeFiber<A, E>) => advanceUntil(() => pollUnsafe(fiber) !== null)
 
 /** Runs `effect` with the policy under the test clock. */
 const drive = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient | WechatConfig.WechatConfig>, answers: ReadonlyArray<Answer>, policy = WechatRetry.policy, startAt = 0) =>
@@ -53,7 +40,7 @@ const drive = <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient | WechatC
     const fiber = yield* effect.pipe(
       Effect.provide(Layer.mergeAll(script.layer, WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s3cret" }), TokenStore.layerMemory, WechatRetry.layer(policy))),
       Compat.result,
-      Effect.fork
+      Compat.fork
     )
     yield* runClock(fiber)
     const result = yield* Fiber.join(fiber)
@@ -150,7 +137,7 @@ describe("WechatRetry.policy", () => {
           const fiber = yield* effect.pipe(
             Effect.provide(Layer.mergeAll(Layer.succeed(HttpClient.HttpClient, counting), WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s3cret", timeout: "1 second" }), TokenStore.layerMemory, WechatRetry.layer(WechatRetry.policy))),
             Compat.result,
-            Effect.fork
+            Compat.fork
           )
           yield* runClock(fiber)
           yield* Fiber.join(fiber)

@@ -1,5 +1,6 @@
 import { HttpClient } from "#compat"
-import { Clock, Effect, Layer, Redacted, Tracer } from "effect"
+import * as TestCompat from "#test-compat"
+import { Effect, Layer, Redacted } from "effect"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { TokenStore, WechatConfig } from "../src/index.js"
@@ -48,71 +49,14 @@ export const provideAnswer = (path: string, body: string, options: Parameters<ty
   <A, E>(effect: Effect.Effect<A, E, HttpClient.HttpClient | WechatConfig.WechatConfig>) =>
     effect.pipe(Effect.provide(Layer.merge(answering(path, body, options), config())))
 
-export interface RecordedSpan {
-  readonly name: string
-  readonly attributes: Map<string, unknown>
-  readonly events: Array<{ name: string; attributes: Record<string, unknown> | undefined }>
-  exit: unknown
-}
+export type RecordedSpan = TestCompat.RecordedSpan
 
 /** A Tracer that keeps every span, for asserting what would be exported. */
-export const recordingTracer = () => {
-  const spans: Array<RecordedSpan> = []
-  let id = 0
-  const tracer = Tracer.make({
-    span(name, parent, context, links, startTime, kind, options) {
-      const recorded: RecordedSpan = { name, attributes: new Map(Object.entries(options?.attributes ?? {})), events: [], exit: undefined }
-      spans.push(recorded)
-      const spanId = `span${++id}`
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId,
-        traceId: "trace",
-        parent,
-        context,
-        status: { _tag: "Started", startTime },
-        attributes: recorded.attributes,
-        links,
-        sampled: true,
-        kind,
-        end(_endTime, exit) {
-          recorded.exit = exit
-        },
-        attribute(key, value) {
-          recorded.attributes.set(key, value)
-        },
-        event(name, _startTime, attributes) {
-          recorded.events.push({ name, attributes })
-        },
-        addLinks() {}
-      }
-      return span
-    },
-    context: (f) => f()
-  })
-  return { tracer, spans }
-}
+export const recordingTracer = TestCompat.recordingTracer
 
 /**
  * A real clock whose time can be moved forward by hand: sleeps are real (so no timer
  * piles up the way interrupted sleeps do in `TestClock`), and `advance` jumps the time
  * that expiries are computed from.
  */
-export const fastForwardClock = () => {
-  const real = Clock.make()
-  let offset = 0
-  const millis = () => real.unsafeCurrentTimeMillis() + offset
-  const clock: Clock.Clock & { advance: (ms: number) => void } = {
-    [Clock.ClockTypeId]: Clock.ClockTypeId,
-    unsafeCurrentTimeMillis: millis,
-    currentTimeMillis: Effect.sync(millis),
-    unsafeCurrentTimeNanos: () => real.unsafeCurrentTimeNanos() + BigInt(offset) * 1_000_000n,
-    currentTimeNanos: Effect.sync(() => real.unsafeCurrentTimeNanos() + BigInt(offset) * 1_000_000n),
-    sleep: (duration) => real.sleep(duration),
-    advance: (ms) => {
-      offset += ms
-    }
-  }
-  return clock
-}
+export const fastForwardClock = TestCompat.fastForwardClock

@@ -7,7 +7,7 @@ import * as Compat from "#compat"
 import { FetchHttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Option, Redacted, Scope } from "effect"
-import { TestClock, scoped, makeScope } from "#test-compat"
+import { inScope, isInterrupted, makeScope, scoped, TestClock } from "#test-compat"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -116,12 +116,12 @@ describe("provider lifetime", () => {
       const fake = yield* FakeWechat
       yield* fake.inject("cgi-bin/stable_token", { fault: "latency", millis: 10_000 })
       const scope = yield* makeScope
-      const provider = yield* AccessTokenProvider.make().pipe(Scope.extend(scope))
+      const provider = yield* inScope(AccessTokenProvider.make(), scope)
       const waiting = yield* Compat.fork(provider.get)
       yield* TestClock.adjust("1 second")
       yield* Scope.close(scope, Exit.void)
       const exit = yield* Fiber.await(waiting)
-      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(isInterrupted(exit)).toBe(true)
       yield* TestClock.adjust("20 seconds")
       // the interrupted refresh stored nothing
       const store = yield* TokenStore.TokenStore

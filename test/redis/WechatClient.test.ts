@@ -4,12 +4,13 @@
  */
 import { HttpClient } from "#compat"
 import { describe, expect, inject, it } from "@effect/vitest"
-import { Effect, Layer, Logger } from "effect"
+import { Effect, Layer } from "effect"
 import { Redis } from "ioredis"
 import { randomBytes } from "node:crypto"
 import { AccessTokenProvider, JsSdk, Sns, WechatClient, WechatConfig } from "../../src/index.js"
 import { RedisTokenStore } from "../../src/redis/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
+import { captureLogs } from "#test-compat"
 
 const url = inject("redisUrl")
 const newApp = () => ({ appId: `wx${randomBytes(8).toString("hex")}`, appSecret: "client-secret-0001", authorizedDomains: ["example.com"] })
@@ -20,9 +21,9 @@ const keysIn = (appId: string) =>
 
 const warningsLogger = () => {
   const warnings: Array<string> = []
-  const layer = Logger.replace(Logger.defaultLogger, Logger.make(({ logLevel, message }) => {
-    if (logLevel.label === "WARN") warnings.push(String(Array.isArray(message) ? message.join(" ") : message))
-  }))
+  const layer = captureLogs(({ level, message }) => {
+    if (level === "WARN") warnings.push(String(Array.isArray(message) ? message.join(" ") : message))
+  })
   return { warnings, layer }
 }
 

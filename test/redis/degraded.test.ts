@@ -4,14 +4,14 @@
  * classic source, which would rotate other processes' tokens, keeps failing typed.
  */
 import * as Compat from "#compat"
-import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { AccessTokenProvider, JsSdk, WechatConfig } from "../../src/index.js"
 import { RedisTokenStore } from "../../src/redis/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 import { type RedisServer, startRedis } from "../support/redisServer.js"
 import { failureOf, isFailure } from "../support/result.js"
-import { makeScope } from "#test-compat"
+import { captureLogs, makeScope } from "#test-compat"
 
 let redis: RedisServer | undefined
 
@@ -27,9 +27,9 @@ describe("Redis down: degraded, not down", () => {
     const port = redis.port
     const scope = Effect.runSync(makeScope)
     const warnings: Array<string> = []
-    const logger = Logger.replace(Logger.defaultLogger, Logger.make(({ logLevel, message }) => {
-      if (logLevel.label === "WARN") warnings.push(String(Array.isArray(message) ? message.join(" ") : message))
-    }))
+    const logger = captureLogs(({ level, message }) => {
+      if (level === "WARN") warnings.push(String(Array.isArray(message) ? message.join(" ") : message))
+    })
     const base = Layer.mergeAll(
       FakeWechat.layer({ apps: [APP], lifetimes: { basicToken: 4, overlap: 1 } }),
       WechatConfig.layer(APP),

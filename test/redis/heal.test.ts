@@ -4,13 +4,14 @@
  * Redis is counted from the reader's clock (PTTL), not the writer's.
  */
 import { describe, expect, inject, it } from "@effect/vitest"
-import { Context, Effect, Layer, Logger, Redacted } from "effect"
+import { Context, Effect, Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { randomBytes } from "node:crypto"
 import { AccessTokenProvider, JsSdk, TokenStore, WechatConfig } from "../../src/index.js"
 import { RedisTokenStore } from "../../src/redis/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 import { fastForwardClock } from "../helpers.js"
+import { captureLogs, withClock } from "#test-compat"
 
 const url = inject("redisUrl")
 const newApp = () => ({ appId: `wx${randomBytes(8).toString("hex")}`, appSecret: "heal-secret-0001" })
@@ -20,10 +21,10 @@ const withRedis = <A>(f: (client: Redis) => Promise<A>) =>
 
 const capturingLogger = () => {
   const warnings: Array<string> = []
-  const logger = Logger.make(({ logLevel, message }) => {
-    if (logLevel.label === "WARN") warnings.push(String(Array.isArray(message) ? message.join(" ") : message))
+  const logger = captureLogs(({ level, message }) => {
+    if (level === "WARN") warnings.push(String(Array.isArray(message) ? message.join(" ") : message))
   })
-  return { warnings, layer: Logger.replace(Logger.defaultLogger, logger) }
+  return { warnings, layer: logger }
 }
 
 describe("Redis store states heal", () => {
@@ -78,12 +79,12 @@ describe("clock skew between processes", () => {
       // two processes: their own providers, Redis clients and clocks
       const ahead = fastForwardClock()
       ahead.advance(10 * 60 * 1000)
-      const early = yield* Layer.build(processLayer).pipe(Effect.withClock(ahead))
+      const early = yield* Layer.build(processLayer).pipe(((e) => withClock(e, ahead)))
       const onTime = yield* Layer.build(processLayer)
       const use = (context: Context.Context<AccessTokenProvider.AccessTokenProvider | WechatConfig.WechatConfig | import("#compat").HttpClient.HttpClient>) =>
         AccessTokenProvider.use((accessToken) => JsSdk.getTicket({ accessToken })).pipe(Effect.provide(context), Effect.as(true))
 
-      const first = yield* AccessTokenProvider.get.pipe(Effect.provide(early), Effect.withClock(ahead))
+      const first = yield* AccessTokenProvider.get.pipe(Effect.provide(early), ((e) => withClock(e, ahead)))
       // the on-time process reads the same token from Redis
       const shared = yield* AccessTokenProvider.get.pipe(Effect.provide(onTime))
       expect(Redacted.value(shared)).toBe(Redacted.value(first))

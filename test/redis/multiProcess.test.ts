@@ -9,14 +9,15 @@ import { fileURLToPath } from "node:url"
 import { Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
 import { FakeWechat } from "../../src/testing/index.js"
-import { type CloseableScope, makeScope } from "#test-compat"
+import { type CloseableScope, inScope, makeScope } from "#test-compat"
+import { nodeArgs } from "../support/node.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const APP = { appId: "wx0000000000000013", appSecret: "multi-process-secret" }
 
 const runWorker = (env: Record<string, unknown>) =>
   new Promise<{ ok: boolean; result?: any; error?: string }>((resolve, reject) => {
-    const child = spawn(execPath, ["--conditions=effect-wechat-source", "--import", "tsx", "test/redis/worker.ts"], {
+    const child = spawn(execPath, [...nodeArgs, "test/redis/worker.ts"], {
       cwd: root,
       env: { ...process.env, WORKER: JSON.stringify(env) },
       stdio: ["ignore", "pipe", "inherit"]
@@ -46,7 +47,7 @@ beforeAll(async () => {
       return { control, address }
     }).pipe(
       Effect.provide(FakeWechat.layerControl({ apps: [APP], lifetimes: { basicToken: 4 } })),
-      Scope.extend(scope)
+      (started) => inScope(started, scope)
     )
   )
   fake = started.control

@@ -1,7 +1,7 @@
 import * as Compat from "#compat"
 import { HttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Fiber, Layer, Redacted } from "effect"
 import { TestClock } from "#test-compat"
 import { BasicToken, JsSdk, Sns, WechatConfig, WechatDecode, WechatHttp } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
@@ -237,7 +237,7 @@ describe("FakeWechat: faults", () => {
       yield* fake.inject("sns/userinfo", { fault: "latency", millis: 10_000, times: 1 })
       const fiber = yield* Compat.fork(Effect.flip(call))
       yield* TestClock.adjust("5 seconds")
-      const error = yield* fiber
+      const error = yield* Fiber.join(fiber)
       expect(error._tag === "WechatTransportError" && error.reason).toBe("timeout")
       yield* fake.inject("sns/userinfo", { fault: "controlChars" })
       expect((yield* call).nickname).toBe("\u0007bell\u0014\u0000")
