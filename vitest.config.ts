@@ -9,6 +9,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/globalSetup.ts"],
     testTimeout: 30_000,
-    hookTimeout: 120_000
+    hookTimeout: 120_000,
+    // CI sums both editions' JSON reports (.ci/run)
+    reporters: process.env["CI"] ? ["default", ["json", { outputFile: "test-output/vitest-v3.json" }]] : ["default"]
   }
 })

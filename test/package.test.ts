@@ -71,7 +71,12 @@ const tsconfig = {
 let dir = ""
 let tarball = ""
 
+// It packs and installs both editions whichever run it is in: the Effect 4 run (vitest 5)
+// leaves it to the Effect 3 run rather than pack and install everything twice.
+const otherRun = process.env["EFFECT_WECHAT_EDITION"] === "v4"
+
 beforeAll(() => {
+  if (otherRun) return
   dir = mkdtempSync(join(tmpdir(), "effect-wechat-pack-"))
   npm(["pack", "--pack-destination", dir], root)
   tarball = join(dir, readdirSync(dir).find((f) => f.endsWith(".tgz"))!)
@@ -82,7 +87,7 @@ const editions = [
   { edition: "v4" as const, prefix: "effect-wechat/v4", install: ["effect", "@types/node@22"], effectMajor: "4" }
 ]
 
-describe.each(editions)("npm package, $edition", ({ edition, prefix, install, effectMajor }) => {
+describe.skipIf(otherRun).each(editions)("npm package, $edition", ({ edition, prefix, install, effectMajor }) => {
   it("installs into an empty folder with no flag, imports its entries, logs in through the fake, type-checks a consumer, runs the bin", async () => {
     expect(tarball).toMatch(/effect-wechat-\d+\.\d+\.\d+\.tgz$/)
     const app = join(dir, edition)
@@ -132,7 +137,7 @@ describe.each(editions)("npm package, $edition", ({ edition, prefix, install, ef
   }, 300_000)
 })
 
-describe("npm package contents", () => {
+describe.skipIf(otherRun)("npm package contents", () => {
   it("ships both editions' compiled code and types, not tests", () => {
     const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" })
     for (const file of ["dist/index.js", "dist/testing/index.d.ts", "dist/v4/index.js", "dist/v4/testing/index.d.ts", "dist/v4/redis/index.js", "dist/v4/package.json"]) {

@@ -38,6 +38,8 @@ export default defineConfig({
     globalSetup: ["test/support/globalSetup.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    env: { EFFECT_WECHAT_EDITION: "v4", EFFECT_WECHAT_NODE_ARGS: JSON.stringify(nodeArgs) }
+    env: { EFFECT_WECHAT_EDITION: "v4", EFFECT_WECHAT_NODE_ARGS: JSON.stringify(nodeArgs) },
+    // CI sums both editions' JSON reports (.ci/run)
+    reporters: process.env["CI"] ? ["default", ["json", { outputFile: "test-output/vitest-v4.json" }]] : ["default"]
   }
 })

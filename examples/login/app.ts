@@ -5,9 +5,10 @@
  * By default it embeds `FakeWechat` (consent pages and API on another loopback port); with
  * `realWechat` it reads `WECHAT_APP_ID` / `WECHAT_APP_SECRET` and talks to WeChat.
  */
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
-import { type ConfigError, Context, Effect, Layer, Option, type Scope } from "effect"
+import { type ConfigError, HttpRouter, HttpServerRequest, HttpServerResponse } from "#compat"
+import * as DemoCompat from "#demo-compat"
+import { NodeHttpClient, NodeHttpServer } from "#demo-compat"
+import { Context, Effect, Layer, Option, type Scope } from "effect"
 import { AccessTokenProvider, JsSdk, TokenStore, WechatConfig, type WechatError, WechatLogin, WechatRetry } from "effect-wechat"
 import { FakeWechat } from "effect-wechat/testing"
 import { randomBytes } from "node:crypto"
@@ -105,7 +106,7 @@ export const routes = (options: {
     const sessions = makeSessions()
     const secure = options.publicUrl.startsWith("https:")
 
-    const login = yield* WechatLogin.router({
+    const login = WechatLogin.router({
       publicUrl: options.publicUrl,
       qrApp: options.qrApp,
       onLogin: (login) => {
@@ -120,21 +121,21 @@ export const routes = (options: {
         // the callback URL holds the code: leave it, so it is not in the address bar or history
         return Effect.succeed(
           HttpServerResponse.redirect(login.returnTo === "/" ? "/me" : login.returnTo, { status: 303 }).pipe(
-            HttpServerResponse.unsafeSetCookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: "lax", secure, path: "/" })
+            DemoCompat.setCookie(SESSION_COOKIE, id, { secure, path: "/" })
           )
         )
       }
     })
-    const jssdk = yield* WechatLogin.jssdkRouter({ publicUrl: options.publicUrl, allowedOrigins: [options.publicUrl, "http://127.0.0.1"] })
+    const jssdk = WechatLogin.jssdkRouter({ publicUrl: options.publicUrl, allowedOrigins: [options.publicUrl, "http://127.0.0.1"] })
 
     const me = Effect.flatMap(sessions.get, (user) =>
       user === undefined
         ? Effect.succeed(HttpServerResponse.redirect("/", { status: 303, headers: { "cache-control": "no-store" } }))
         : Effect.succeed(page(200, Pages.profile(user))))
 
-    const logout = Effect.as(
+    const logout = Effect.andThen(
       sessions.end,
-      HttpServerResponse.redirect("/", { status: 303 }).pipe(HttpServerResponse.expireCookie(SESSION_COOKIE, { path: "/" }))
+      DemoCompat.expireCookie(HttpServerResponse.redirect("/", { status: 303 }), SESSION_COOKIE, { path: "/" })
     )
 
     const avatar = Effect.gen(function*() {
@@ -150,14 +151,15 @@ export const routes = (options: {
 
     const landing = Effect.map(sessions.get, (user) => page(200, Pages.landing({ backend: options.backend, user })))
 
-    return HttpRouter.empty.pipe(
-      HttpRouter.get("/", landing),
-      HttpRouter.get("/me", me),
-      HttpRouter.post("/logout", logout),
-      HttpRouter.get("/avatar/:file", avatar),
-      HttpRouter.concat(login),
-      HttpRouter.concat(jssdk),
-      Effect.catchTag("RouteNotFound", () => Effect.succeed(page(404, Pages.notFound())))
+    return yield* DemoCompat.app(
+      [
+        { method: "GET", path: "/", handler: landing },
+        { method: "GET", path: "/me", handler: me },
+        { method: "POST", path: "/logout", handler: logout },
+        { method: "GET", path: "/avatar/:file", handler: avatar }
+      ],
+      [yield* DemoCompat.mount(login), yield* DemoCompat.mount(jssdk)],
+      page(404, Pages.notFound())
     )
   })
 
@@ -184,12 +186,12 @@ export interface Demo {
 export const startDemo = (options: DemoOptions = {}) =>
   Effect.gen(function*() {
     const server = yield* NodeHttpServer.make(() => createServer(), { port: options.port ?? 0, host: HOST })
-    const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+    const port = DemoCompat.portOf(server.address)
     const baseUrl = `http://${HOST}:${port}`
     const publicUrl = (options.publicUrl ?? baseUrl).replace(/\/+$/, "")
 
     let fake: Demo["fake"]
-    let config: Layer.Layer<WechatConfig.WechatConfig, ConfigError.ConfigError | WechatError.InvalidArgument>
+    let config: Layer.Layer<WechatConfig.WechatConfig, ConfigError | WechatError.InvalidArgument>
     let qrApp: WechatConfig.Service | undefined
     if (options.realWechat === true) {
       // one app for both flows, unless a website app is given for QR login

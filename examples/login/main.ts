@@ -7,7 +7,8 @@
  *
  *   PORT=3000 npx tsx --conditions=effect-wechat-source examples/login/main.ts
  */
-import { NodeRuntime } from "@effect/platform-node"
+import * as Compat from "#compat"
+import { NodeRuntime } from "#demo-compat"
 import { Console, Effect } from "effect"
 import { startDemo } from "./app.js"
 
@@ -18,10 +19,10 @@ const env = (name: string) => {
 
 const fail = (message: string) =>
   Console.error(message).pipe(
-    Effect.zipRight(Effect.sync(() => {
+    Effect.andThen(Effect.sync(() => {
       process.exitCode = 1
     })),
-    Effect.zipRight(Effect.interrupt)
+    Effect.andThen(Effect.interrupt)
   )
 
 const main = Effect.gen(function*() {
@@ -32,7 +33,7 @@ const main = Effect.gen(function*() {
   }
   const realWechat = env("WECHAT_APP_ID") !== undefined && env("WECHAT_APP_SECRET") !== undefined
   const demo = yield* startDemo({ port, realWechat, publicUrl: env("PUBLIC_URL") }).pipe(
-    Effect.catchAll((error) => {
+    Compat.catchAll((error) => {
       // ServeError's message is generic; its cause says e.g. EADDRINUSE
       const detail = error._tag === "ServeError" && error.cause instanceof Error ? error.cause.message : error.message
       return fail(`the demo could not start: ${detail}`)
