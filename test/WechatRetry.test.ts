@@ -156,7 +156,7 @@ describe("WechatRetry.policy", () => {
     }))
 
   it("schedules compose with users' own", () => {
-    const composed = Schedule.intersect(WechatRetry.transient, Schedule.recurs(1))
-    expect(Schedule.ScheduleTypeId in composed).toBe(true)
+    const composed = Compat.both(WechatRetry.transient, Schedule.recurs(1))
+    expect(Schedule.isSchedule(composed)).toBe(true)
   })
 })

@@ -29,7 +29,8 @@ describe("docs/testing.md", () => {
       const first = yield* Sns.exchangeCode("CODE1", { binding: "session-1" })
       const again = yield* Sns.exchangeCode("CODE1", { binding: "session-1" })
       const replay = yield* Effect.flip(Sns.exchangeCode("CODE1", { binding: "session-2" }))
-      const elsewhere = yield* Effect.flip(Sns.exchangeCode("CODE1", { binding: "session-1" }).pipe(Effect.provide(TokenStore.layerMemory)))
+      // another process: its own store (Layer.fresh: Effect 4 reuses a layer already built above)
+      const elsewhere = yield* Effect.flip(Sns.exchangeCode("CODE1", { binding: "session-1" }).pipe(Effect.provide(Layer.fresh(TokenStore.layerMemory))))
       return { same: again.openid === first.openid, replay: replay._tag, elsewhere: elsewhere._tag }
     }).pipe(Effect.provide(TestLive)))
     expect(result).toEqual({ same: true, replay: "CodeAlreadyUsed", elsewhere: "CodeAlreadyUsed" })
