@@ -5,9 +5,19 @@
  */
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 
 export { NodeHttpClient, NodeHttpServer, NodeRuntime }
+export { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+
+/** A configuration failure. */
+export type ConfigError = import("effect/ConfigError").ConfigError
+
+/** Recovers from every failure. */
+export const catchAll = Effect.catchAll
+
+/** A layer built by a scoped effect. */
+export const unwrapScoped = Layer.unwrapScoped
 
 /** One route of the app's own. */
 export interface Route<E, R> {

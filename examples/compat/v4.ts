@@ -7,6 +7,16 @@ import { Effect, Layer, type Scope } from "effect"
 import { HttpRouter, type HttpServerRequest, HttpServerResponse } from "effect/http"
 
 export { NodeHttpClient, NodeHttpServer, NodeRuntime }
+export { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+
+/** A configuration failure. */
+export type ConfigError = import("effect/Config").ConfigError
+
+/** Recovers from every failure. */
+export const catchAll = Effect.catch
+
+/** A layer built by a scoped effect. */
+export const unwrapScoped = Layer.unwrap
 
 /** One route of the app's own. */
 export interface Route<E, R> {

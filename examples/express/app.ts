@@ -18,6 +18,13 @@ const cookie = (header: string | undefined, name: string): string | undefined =>
   return undefined
 }
 
+/** The outcome of a WeChat step: its value, or the failure to answer with (either edition). */
+const attempt = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.match(effect, {
+    onFailure: (error) => ({ ok: false as const, error }),
+    onSuccess: (value) => ({ ok: true as const, value })
+  })
+
 /** An Express app with `/login/wechat`, `/login/wechat/callback`, `/me` and `/logout`. */
 export const makeApp = (options: {
   readonly publicUrl: string
@@ -29,30 +36,30 @@ export const makeApp = (options: {
   const app = express()
 
   app.get("/login/wechat", async (req, res) => {
-    const result = await runtime.runPromise(Effect.either(WechatLogin.start(login)({
+    const result = await runtime.runPromise(attempt(WechatLogin.start(login)({
       cookie: cookie(req.headers.cookie, "wechat_login"),
       userAgent: req.headers["user-agent"],
       returnTo: typeof req.query.returnTo === "string" ? req.query.returnTo : undefined
     })))
-    if (result._tag === "Left") {
-      const answer = WechatLogin.respond(result.left, { accept: req.headers.accept })
+    if (!result.ok) {
+      const answer = WechatLogin.respond(result.error, { accept: req.headers.accept })
       res.status(answer.status).set(answer.headers).send(answer.body)
       return
     }
-    if (result.right.cookie !== undefined) res.setHeader("Set-Cookie", result.right.cookie.header)
-    res.setHeader("Cache-Control", "no-store").redirect(302, result.right.location)
+    if (result.value.cookie !== undefined) res.setHeader("Set-Cookie", result.value.cookie.header)
+    res.setHeader("Cache-Control", "no-store").redirect(302, result.value.location)
   })
 
   app.get("/login/wechat/callback", async (req, res) => {
     const query = new URL(req.originalUrl, "http://request.invalid").searchParams
-    const result = await runtime.runPromise(Effect.either(WechatLogin.complete(login)({ query, cookie: cookie(req.headers.cookie, "wechat_login") })))
+    const result = await runtime.runPromise(attempt(WechatLogin.complete(login)({ query, cookie: cookie(req.headers.cookie, "wechat_login") })))
     res.setHeader("Cache-Control", "no-store").setHeader("Referrer-Policy", "no-referrer")
-    if (result._tag === "Left" || result.right._tag === "Cancelled") {
-      const answer = WechatLogin.respond(result._tag === "Left" ? result.left : { _tag: "Cancelled" }, { accept: req.headers.accept, startUrl: "/login/wechat" })
+    if (!result.ok || result.value._tag === "Cancelled") {
+      const answer = WechatLogin.respond(!result.ok ? result.error : { _tag: "Cancelled" }, { accept: req.headers.accept, startUrl: "/login/wechat" })
       res.status(answer.status).set(answer.headers).send(answer.body)
       return
     }
-    const { login: found } = result.right
+    const { login: found } = result.value
     if (found.isSnapshotUser) {
       res.status(403).send("Open this page in WeChat to sign in.")
       return

@@ -4,6 +4,7 @@
  *
  *   PORT=3001 npx tsx --conditions=effect-wechat-source examples/express/main.ts
  */
+import { unwrapScoped } from "#demo-compat"
 import { Effect, Layer } from "effect"
 import { WechatClient } from "effect-wechat"
 import { FakeWechat } from "effect-wechat/testing"
@@ -14,7 +15,7 @@ const publicUrl = process.env.PUBLIC_URL ?? `http://127.0.0.1:${port}`
 
 const wechat = process.env.WECHAT_APP_ID !== undefined
   ? WechatClient.layerConfig()
-  : Layer.unwrapScoped(Effect.gen(function*() {
+  : unwrapScoped(Effect.gen(function*() {
     // the fake on its own loopback port, with one app whose callback domain is this server
     const app = { appId: "wx00000000000e0001", appSecret: "express-demo-secret", authorizedDomains: [new URL(publicUrl).host] }
     const fake = yield* Layer.build(FakeWechat.layerControl({ apps: [app], users: [{ id: "ann", nickname: "Ann" }] }))

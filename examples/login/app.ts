@@ -5,9 +5,8 @@
  * By default it embeds `FakeWechat` (consent pages and API on another loopback port); with
  * `realWechat` it reads `WECHAT_APP_ID` / `WECHAT_APP_SECRET` and talks to WeChat.
  */
-import { type ConfigError, HttpRouter, HttpServerRequest, HttpServerResponse } from "#compat"
 import * as DemoCompat from "#demo-compat"
-import { NodeHttpClient, NodeHttpServer } from "#demo-compat"
+import { type ConfigError, HttpRouter, HttpServerRequest, HttpServerResponse, NodeHttpClient, NodeHttpServer } from "#demo-compat"
 import { Context, Effect, Layer, Option, type Scope } from "effect"
 import { AccessTokenProvider, JsSdk, TokenStore, WechatConfig, type WechatError, WechatLogin, WechatRetry } from "effect-wechat"
 import { FakeWechat } from "effect-wechat/testing"

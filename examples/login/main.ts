@@ -7,8 +7,7 @@
  *
  *   PORT=3000 npx tsx --conditions=effect-wechat-source examples/login/main.ts
  */
-import * as Compat from "#compat"
-import { NodeRuntime } from "#demo-compat"
+import { catchAll, NodeRuntime } from "#demo-compat"
 import { Console, Effect } from "effect"
 import { startDemo } from "./app.js"
 
@@ -33,7 +32,7 @@ const main = Effect.gen(function*() {
   }
   const realWechat = env("WECHAT_APP_ID") !== undefined && env("WECHAT_APP_SECRET") !== undefined
   const demo = yield* startDemo({ port, realWechat, publicUrl: env("PUBLIC_URL") }).pipe(
-    Compat.catchAll((error) => {
+    catchAll((error) => {
       // ServeError's message is generic; its cause says e.g. EADDRINUSE
       const detail = error._tag === "ServeError" && error.cause instanceof Error ? error.cause.message : error.message
       return fail(`the demo could not start: ${detail}`)
