@@ -1,3 +1,4 @@
+import * as Compat from "#compat"
 import { NodeServices } from "#test-compat"
 import { KeyValueStore } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
@@ -10,7 +11,7 @@ import { AccessTokenProvider, TokenStore, WechatConfig } from "../src/index.js"
 import { FakeWechat } from "../src/testing/index.js"
 import { BOUND } from "./testing/fakeSetup.js"
 
-const contract = (name: string, layer: Layer.Layer<TokenStore.TokenStore>) =>
+const contract = (name: string, layer: Layer.Layer<Compat.RefId<TokenStore.TokenStore>>) =>
   describe(`TokenStore contract: ${name}`, () => {
     it.effect("entries expire with their TTL", () =>
       Effect.gen(function*() {
@@ -86,7 +87,7 @@ contract("memory", TokenStore.layerMemory)
 contract("KeyValueStore (memory)", TokenStore.layerKeyValueStore.pipe(Layer.provide(KeyValueStore.layerMemory)))
 contract(
   "file system",
-  TokenStore.layerFileSystem(mkdtempSync(join(tmpdir(), "token-store-"))).pipe(Layer.provide(NodeServices.layer)) as Layer.Layer<TokenStore.TokenStore>
+  TokenStore.layerFileSystem(mkdtempSync(join(tmpdir(), "token-store-"))).pipe(Layer.provide(NodeServices.layer)) as Layer.Layer<Compat.RefId<TokenStore.TokenStore>>
 )
 
 describe("TokenStore on the file system", () => {

@@ -33,7 +33,7 @@ describe("Redis failures", () => {
     )
     const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
     const store = Context.get(context, TokenStore.TokenStore)
-    const run = <A, E>(effect: Effect.Effect<A, E, TokenStore.TokenStore | FakeWechat | WechatConfig.WechatConfig | HttpClient.HttpClient>) =>
+    const run = <A, E>(effect: Effect.Effect<A, E, Compat.RefId<TokenStore.TokenStore> | FakeWechat | WechatConfig.WechatConfig | HttpClient.HttpClient>) =>
       Effect.runPromise(Compat.result(Effect.provide(effect, context)))
 
     // a fresh classic provider must go to the store (stable ones degrade: see degraded.test.ts)

@@ -38,7 +38,7 @@ interface Inputs {
   readonly basicToken: WechatConfig.Secret
 }
 
-type Requirements = HttpClient.HttpClient | WechatConfig.WechatConfig | TokenStore.TokenStore
+type Requirements = HttpClient.HttpClient | WechatConfig.WechatConfig | Compat.RefId<TokenStore.TokenStore>
 
 const ENDPOINTS: ReadonlyArray<{
   readonly name: string

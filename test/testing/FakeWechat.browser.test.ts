@@ -67,7 +67,7 @@ const startApp = () =>
 const clientFor = (app: { appId: string; appSecret: string }) =>
   Layer.mergeAll(FetchHttpClient.layer, TokenStore.layerMemory, WechatConfig.layer({ ...app, apiBaseUrl: fakeUrl, openBaseUrl: fakeUrl }))
 
-const run = <A, E>(effect: Effect.Effect<A, E, FakeWechat | WechatConfig.WechatConfig | TokenStore.TokenStore | HttpClient.HttpClient>, app: { appId: string; appSecret: string } = SITE) =>
+const run = <A, E>(effect: Effect.Effect<A, E, FakeWechat | WechatConfig.WechatConfig | Compat.RefId<TokenStore.TokenStore> | HttpClient.HttpClient>, app: { appId: string; appSecret: string } = SITE) =>
   Effect.runPromise(effect.pipe(Effect.provideService(FakeWechat, fake), Effect.provide(clientFor(app))))
 
 beforeAll(async () => {
