@@ -1,5 +1,6 @@
 /**
- * Four Node processes share one Redis and one FakeWechat server, use the classic
+ * Four Node processes share one Redis and one FakeWechat server (in the Effect 4 run, two
+ * of each edition: both editions share one Redis), use the classic
  * cgi-bin/token source, and call through AccessTokenProvider while the token expires
  * twice: one upstream request per expiry window, and no caller sees AccessTokenInvalid.
  */
@@ -10,14 +11,14 @@ import { Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
 import { FakeWechat } from "../../src/testing/index.js"
 import { type CloseableScope, inScope, makeScope } from "#test-compat"
-import { nodeArgs } from "../support/node.js"
+import { bothEditions, nodeArgsFor } from "../support/node.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const APP = { appId: "wx0000000000000013", appSecret: "multi-process-secret" }
 
-const runWorker = (env: Record<string, unknown>) =>
-  new Promise<{ ok: boolean; result?: any; error?: string }>((resolve, reject) => {
-    const child = spawn(execPath, [...nodeArgs, "test/redis/worker.ts"], {
+const runWorker = (env: Record<string, unknown>, i = 0) =>
+  new Promise<{ ok: boolean; edition?: string; result?: any; error?: string }>((resolve, reject) => {
+    const child = spawn(execPath, [...nodeArgsFor(i), "test/redis/worker.ts"], {
       cwd: root,
       env: { ...process.env, WORKER: JSON.stringify(env) },
       stdio: ["ignore", "pipe", "inherit"]
@@ -61,9 +62,10 @@ afterAll(async () => {
 describe("multi-process token sharing through Redis", () => {
   it("4 processes × 1000 calls over two expiries: one cgi-bin/token request per window, no AccessTokenInvalid", async () => {
     const started = Date.now()
-    const results = await Promise.all([1, 2, 3, 4].map(() =>
-      runWorker({ mode: "tokens", fakeUrl, redisUrl: inject("redisUrl"), ...APP, calls: 1000, spacingMs: 9, refreshMargin: "1 second" })
+    const results = await Promise.all([0, 1, 2, 3].map((i) =>
+      runWorker({ mode: "tokens", fakeUrl, redisUrl: inject("redisUrl"), ...APP, calls: 1000, spacingMs: 9, refreshMargin: "1 second" }, i)
     ))
+    expect(new Set(results.map((r) => r.edition))).toEqual(new Set(bothEditions ? ["v3", "v4"] : ["v3"]))
     const elapsed = (Date.now() - started) / 1000
     for (const r of results) {
       expect(r.ok, r.error).toBe(true)
@@ -86,16 +88,17 @@ describe("multi-process token sharing through Redis", () => {
     const calls = () => Effect.runPromise(fake.callCount("sns/oauth2/access_token"))
     const before = await calls()
     await Effect.runPromise(fake.inject("sns/oauth2/access_token", { fault: "latency", millis: 300 }))
-    const exchange = (binding: string) =>
-      runWorker({ mode: "exchange", fakeUrl, redisUrl: inject("redisUrl"), ...APP, code, binding, duplicateWindow: "3 seconds" })
-    // two processes, same login session: one upstream request, the same token
-    const same = await Promise.all([exchange("session-one"), exchange("session-one")])
+    const exchange = (binding: string, i = 0) =>
+      runWorker({ mode: "exchange", fakeUrl, redisUrl: inject("redisUrl"), ...APP, code, binding, duplicateWindow: "3 seconds" }, i)
+    // two processes (one of each edition in the Effect 4 run), same login session: one
+    // upstream request, the same token
+    const same = await Promise.all([exchange("session-one", 0), exchange("session-one", 1)])
     for (const r of same) expect(r.ok, r.error).toBe(true)
     expect(same[0]!.result.token).toMatch(/^[0-9a-f]{16}$/)
     expect(same[0]!.result.token).toBe(same[1]!.result.token)
     expect(await calls()).toBe(before + 1)
     // a third process, another session (a replayed callback URL): refused without a request
-    const replay = await exchange("session-two")
+    const replay = await exchange("session-two", 1)
     expect(replay.result).toEqual({ error: "CodeAlreadyUsed" })
     expect(await calls()).toBe(before + 1)
     // after the duplicate window, even the same session: WeChat answers 40163

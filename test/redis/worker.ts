@@ -64,7 +64,7 @@ const program = (options.mode === "exchange" ? exchange : tokens) as Effect.Effe
 
 Effect.runPromise(program).then(
   (result) => {
-    process.stdout.write(JSON.stringify({ ok: true, result }) + "\n")
+    process.stdout.write(JSON.stringify({ ok: true, edition: Compat.edition, result }) + "\n")
     process.exit(0)
   },
   (error) => {
