@@ -8,6 +8,11 @@
  * for a streamed body, not for one refused from its announced length.)
  *
  * No `gc()` here on purpose: the connection must be closed by the library, not by a collector.
+ *
+ * Node 22's `fetch` keeps up to two connections of its pool open after such calls (one it
+ * opened ahead of need, one it was reading) until its idle timer ends them 3 s later,
+ * however many calls were made (30 calls: still 2). That is a bound, not a connection per
+ * call, so on Node 22 fetch may hold 2 for a while; every connection must be gone in 4 s.
  */
 import { FetchHttpClient, type HttpClient } from "#compat"
 import { NodeHttpClient, scopedLive } from "#test-compat"
@@ -18,6 +23,9 @@ import { type HostileMode, hostileServer } from "../support/hostile.js"
 
 const APP = { appId: "wx0123456789abcdef", appSecret: "connections-secret-0001" }
 const CALLS = 10
+
+/** Connections a client may keep for a while after the calls (see above), independent of CALLS. */
+const lingering = (client: string) => client === "FetchHttpClient.layer" && Number(process.versions.node.split(".")[0]) >= 22 ? 2 : 0
 
 const CLIENTS: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
   ["FetchHttpClient.layer", FetchHttpClient.layer],
@@ -47,14 +55,20 @@ describe("refused answers close their connection (issue 9, item 2)", () => {
             expect(error).toMatchObject({ _tag: "WechatTransportError", ...expected })
           }
           // a moment for the FIN/RST to reach the server
-          let open = server.openConnections()
-          for (let i = 0; i < 20 && open > 0; i++) {
-            yield* Effect.sleep("50 millis")
-            open = server.openConnections()
-          }
+          const waitUntil = (at: number, most: number) =>
+            Effect.gen(function*() {
+              let open = server.openConnections()
+              for (let i = 0; i < at / 50 && open > most; i++) {
+                yield* Effect.sleep("50 millis")
+                open = server.openConnections()
+              }
+              return open
+            })
+          const open = yield* waitUntil(1000, 0)
           const sent = server.sent.reduce((n, s) => n + s.bytes, 0)
           console.log(`${name} ${mode}: ${open} of ${CALLS} connections still open 1 s after the calls; upstream got ${(sent / 1e6).toFixed(1)} MB out`)
-          expect(open).toBe(0)
+          expect(open).toBeLessThanOrEqual(lingering(name))
+          expect(yield* waitUntil(4000, 0)).toBe(0)
         }), 60_000)
     }
   }
