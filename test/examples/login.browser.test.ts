@@ -4,15 +4,14 @@
  * A missing chromium fails the file with an install hint: this test never skips.
  */
 import { Effect, Exit, Scope } from "effect"
-import { existsSync, mkdirSync } from "node:fs"
+import { mkdirSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core"
+import type { Browser, BrowserContext, Page } from "playwright-core"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { INSTALL_HINT, launchChromium } from "../support/browser.js"
 import { type Demo, startDemo } from "../../examples/login/app.js"
 import { type CloseableScope, makeScope, inScope } from "#test-compat"
 
-const CHROMIUM = "/usr/bin/chromium"
-const INSTALL_HINT = "chromium is missing: run scripts/ensure-system-deps.sh (or apt-get install -y chromium)"
 const OUTPUT = fileURLToPath(new URL("../../test-output/", import.meta.url))
 
 let scope: CloseableScope | undefined
@@ -25,12 +24,7 @@ beforeAll(async () => {
   scope = Effect.runSync(makeScope)
   demo = await Effect.runPromise(inScope(startDemo({ port: 0 }), scope))
   // without chromium every browser test fails with the hint (see beforeEach), none is skipped
-  if (!existsSync(CHROMIUM)) return
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-  })
+  browser = await launchChromium()
 })
 
 afterAll(async () => {

@@ -15,6 +15,7 @@ import type { AddressInfo, Socket } from "node:net"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { createGzip } from "node:zlib"
+import { loopbackServer } from "./loopback.js"
 
 /** What a hostile answer got out before it ended or the client went away. */
 export interface Sent {
@@ -295,32 +296,17 @@ const answer = async (mode: string, req: IncomingMessage, res: ServerResponse, r
   }
 }
 
-/** A server that counts its requests and answers every one with a forged success. */
-export const forgingServer = () =>
-  Effect.acquireRelease(
-    Compat.callback<{ readonly url: string; readonly hits: Array<string>; readonly close: () => Promise<void> }>((resume) => {
-      const hits: Array<string> = []
-      const server = createServer((req, res) => {
-        hits.push(`${req.method} ${req.url}`)
-        req.resume()
-        const body = universalSuccess({ openid: `"oFORGED-by-the-redirect-target"` })
-        res.writeHead(200, { "content-type": "text/plain", "content-length": String(Buffer.byteLength(body)) })
-        res.end(body)
-      })
-      server.listen(0, "127.0.0.1", () => {
-        resume(Effect.succeed({
-          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-          hits,
-          close: () =>
-            new Promise<void>((resolve) => {
-              server.closeAllConnections()
-              server.close(() => resolve())
-            })
-        }))
-      })
-    }),
-    (s) => Effect.promise(s.close)
-  )
+/** A server that counts its requests (`METHOD url`) and answers every one with a forged success. */
+export const forgingServer = () => {
+  const hits: Array<string> = []
+  return loopbackServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`)
+    req.resume()
+    const body = universalSuccess({ openid: `"oFORGED-by-the-redirect-target"` })
+    res.writeHead(200, { "content-type": "text/plain", "content-length": String(Buffer.byteLength(body)) })
+    res.end(body)
+  }).pipe(Effect.map((server) => ({ ...server, hits })))
+}
 
 let gcFn: (() => void) | undefined
 

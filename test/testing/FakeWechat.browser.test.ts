@@ -8,17 +8,15 @@ import * as Compat from "#compat"
 import { FetchHttpClient, type HttpClient } from "#compat"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import jsqr from "jsqr"
-import { existsSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { type Browser, type BrowserContext, chromium } from "playwright-core"
+import type { Browser, BrowserContext } from "playwright-core"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { INSTALL_HINT, launchChromium } from "../support/browser.js"
 import { Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 import { type CloseableScope, makeScope, inScope } from "#test-compat"
 
-const CHROMIUM = "/usr/bin/chromium"
-const INSTALL_HINT = "chromium is missing: run scripts/ensure-system-deps.sh (or apt-get install -y chromium)"
 const PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800322d) NetType/WIFI Language/zh_CN"
 
 interface Hit {
@@ -79,12 +77,7 @@ beforeAll(async () => {
   fakeUrl = (await Effect.runPromise(inScope(FakeWechat.serve({ port: 0 }), scope).pipe(Effect.provideService(FakeWechat, fake)))).url
   const domains = [appUrl.replace("http://", "")]
   await Effect.runPromise(Effect.all([fake.addApp({ ...SITE, authorizedDomains: domains }), fake.addApp({ ...OA, authorizedDomains: domains })]))
-  if (!existsSync(CHROMIUM)) return
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-  })
+  browser = await launchChromium()
 })
 
 afterAll(async () => {
