@@ -48,7 +48,7 @@ export const base64 = (field: string, text: string): Compat.Result<Buffer, Failu
   return failure("bad-base64", `${field} is not standard base64${hint}`)
 }
 
-/** AES-128-CBC without a MAC: any failure below may be a wrong key, so none says which bytes were wrong. */
+/** AES-128-CBC without a MAC (so every failure below may be a wrong key): none says which bytes were wrong. */
 const decryptBlocks = (key: Buffer, iv: Buffer, ciphertext: Buffer): Compat.Result<string, Failure> => {
   if (ciphertext.length === 0 || ciphertext.length % 16 !== 0) {
     return failure("bad-length", `encryptedData is ${ciphertext.length} bytes, not a whole number of 16-byte AES blocks (truncated?)`)
