@@ -12,8 +12,8 @@
  * - `floor`: hand-written: cached token and ticket with their expiry, a crypto-random
  *   nonce, the URL cut at `#`, SHA-1 of the string.
  */
-import { FetchHttpClient } from "@effect/platform"
-import { Effect, ManagedRuntime, Runtime } from "effect"
+import * as Bench from "#bench-compat"
+import { Effect } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import { AccessTokenProvider, JsSdk, WechatClient } from "effect-wechat"
 import { APP, PAGE_URL } from "./config.js"
@@ -35,8 +35,8 @@ const check = (signature: string) => {
 }
 
 const librarySetup = async (base: string) => {
-  const managed = ManagedRuntime.make(WechatClient.layer(appAt(base), { httpClient: FetchHttpClient.layer, retry: false }))
-  const run = Runtime.runPromise(await managed.runtime())
+  const { dispose, run } = await Bench.runtimeOf(WechatClient.layer(appAt(base), { httpClient: Bench.fetchLayer, retry: false }))
+  const managed = { dispose }
   const once = Effect.gen(function*() {
     yield* AccessTokenProvider.get
     return yield* JsSdk.signPage(PAGE_URL)
