@@ -15,9 +15,8 @@ import { appAt, type Factory } from "./login.js"
 
 const MB = 1e6
 
-const libraryRuntime = async (base: string) => {
-  const { dispose, run } = await Bench.runtimeOf(WechatClient.layer(appAt(base), { httpClient: Bench.fetchLayer, retry: false }))
-  return { managed: { dispose }, run }
+const libraryRuntime = (base: string) => {
+  return Bench.runtimeOf(WechatClient.layer(appAt(base), { httpClient: Bench.fetchLayer, retry: false }))
 }
 
 export interface Stampede {
@@ -28,13 +27,13 @@ export interface Stampede {
 
 /** `gets` concurrent `AccessTokenProvider.get` (each its own `runPromise`) on a fresh, empty store. */
 export const stampede = async (fake: Fake, gets: number): Promise<Stampede> => {
-  const { managed, run } = await libraryRuntime(fake.url)
+  const { dispose, run } = await libraryRuntime(fake.url)
   const before = await fake.calls("cgi-bin/stable_token")
   const started = performance.now()
   const tokens = await Promise.all(Array.from({ length: gets }, () => run(AccessTokenProvider.get)))
   const ms = performance.now() - started
   const upstream = (await fake.calls("cgi-bin/stable_token")) - before
-  await managed.dispose()
+  await dispose()
   const distinct = new Set(tokens.map((t) => Redacted.value(t))).size
   if (distinct !== 1) throw new Error(`the stampede saw ${distinct} different tokens`)
   return { upstream, ms }
@@ -126,7 +125,7 @@ export interface ReadHeap {
 
 /** Heap kept by `reads` cached `AccessTokenProvider.get` in one Effect program. */
 export const readHeap = async (fake: Fake, reads: number): Promise<ReadHeap> => {
-  const { managed, run } = await libraryRuntime(fake.url)
+  const { dispose, run } = await libraryRuntime(fake.url)
   await run(AccessTokenProvider.get)
   const loop = Effect.gen(function*() {
     for (let i = 0; i < reads; i++) yield* AccessTokenProvider.get
@@ -136,7 +135,7 @@ export const readHeap = async (fake: Fake, reads: number): Promise<ReadHeap> => 
   await run(loop)
   const ms = performance.now() - started
   const after = await heapAfterGc()
-  await managed.dispose()
+  await dispose()
   return { reads, mb: (after - before) / MB, microsPerRead: (ms * 1000) / reads }
 }
 

@@ -36,17 +36,16 @@ const check = (signature: string) => {
 
 const librarySetup = async (base: string) => {
   const { dispose, run } = await Bench.runtimeOf(WechatClient.layer(appAt(base), { httpClient: Bench.fetchLayer, retry: false }))
-  const managed = { dispose }
   const once = Effect.gen(function*() {
     yield* AccessTokenProvider.get
     return yield* JsSdk.signPage(PAGE_URL)
   })
   check((await run(once)).signature)
-  return { managed, run, once }
+  return { dispose, run, once }
 }
 
 export const librarySigner: SignerFactory = async (base) => {
-  const { managed, run } = await librarySetup(base)
+  const { dispose, run } = await librarySetup(base)
   return {
     id: "effect-wechat",
     label: "effect-wechat: AccessTokenProvider.get + JsSdk.signPage",
@@ -60,12 +59,12 @@ export const librarySigner: SignerFactory = async (base) => {
           check(page.signature)
         }
       })),
-    close: () => managed.dispose()
+    close: dispose
   }
 }
 
 export const libraryRunPromiseSigner: SignerFactory = async (base) => {
-  const { managed, once, run } = await librarySetup(base)
+  const { dispose, once, run } = await librarySetup(base)
   return {
     id: "effect-wechat-runpromise",
     label: "effect-wechat, one runPromise per call",
@@ -77,7 +76,7 @@ export const libraryRunPromiseSigner: SignerFactory = async (base) => {
         check(page.signature)
       }
     },
-    close: () => managed.dispose()
+    close: dispose
   }
 }
 
