@@ -6,7 +6,7 @@
  *
  * 1. `fetch`: fetch + JSON.parse (bench/login.ts)
  * 2. `l-runpromise`: the same fetches inside `Effect.tryPromise`, one `runPromise` per login
- * 3. `effect-floor`: `@effect/platform`'s `HttpClient` (tracing off) (bench/login.ts)
+ * 3. `effect-floor`: the edition's `HttpClient` (tracing off) (bench/login.ts)
  * 4. `l-client-traced`: the same with the client's default span and trace headers (for information)
  * 5. `l-timeout`: 3 + a `timeoutFail` per request, as the library bounds each attempt
  * 6. `l-execute`: `WechatHttp.execute` + the library's decoders (`WechatDecode.decoder`)
@@ -14,7 +14,7 @@
  * 8. `effect-wechat`: the library (adds exchangeOnce and the argument checks) (bench/login.ts)
  * 9. `l-retry`: the library with its default retry policy instead of `retry: false`
  */
-import { FetchHttpClient, HttpClient } from "@effect/platform"
+import * as Bench from "#bench-compat"
 import { Effect, Layer, Redacted } from "effect"
 import { Sns, WechatClient, WechatConfig, WechatDecode, WechatHttp, WechatRetry } from "effect-wechat"
 import { appAt, effectContender, exchangeUrl, type Factory, libraryLogin, userInfoUrl } from "./login.js"
@@ -38,9 +38,9 @@ export const runPromiseLayer: Factory = (base) =>
     }))
 
 export const tracedClientLayer: Factory = (base) =>
-  effectContender("l-client-traced", "  (HttpClient with its default span + trace headers)", FetchHttpClient.layer, (code) =>
+  effectContender("l-client-traced", "  (HttpClient with its default span + trace headers)", Bench.fetchLayer, (code) =>
     Effect.gen(function*() {
-      const client = yield* HttpClient.HttpClient
+      const client = yield* Bench.HttpClient.HttpClient
       const token = JSON.parse(yield* (yield* client.get(exchangeUrl(base, code))).text) as Token
       const profile = JSON.parse(yield* (yield* client.get(userInfoUrl(base, token))).text) as Profile
       return profile.nickname
@@ -51,13 +51,13 @@ class Timeout {
 }
 
 export const timeoutLayer: Factory = (base) =>
-  effectContender("l-timeout", "+ per-request timeoutFail (5 s)", FetchHttpClient.layer, (code) =>
+  effectContender("l-timeout", "+ per-request timeoutFail (5 s)", Bench.fetchLayer, (code) =>
     Effect.gen(function*() {
-      const client = yield* HttpClient.HttpClient
+      const client = yield* Bench.HttpClient.HttpClient
       const get = (url: string) =>
         client.get(url).pipe(
           Effect.flatMap((response) => response.text),
-          Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Timeout() })
+          Bench.timeoutFail({ duration: "5 seconds", onTimeout: () => new Timeout() })
         )
       const token = JSON.parse(yield* get(exchangeUrl(base, code))) as Token
       const profile = JSON.parse(yield* get(userInfoUrl(base, token))) as Profile
@@ -84,7 +84,7 @@ const profileOf = (token: Sns.SnsToken) =>
     }, decodeProfile))
 
 const executeLive = (base: string) =>
-  Layer.mergeAll(WechatConfig.layer(appAt(base)), FetchHttpClient.layer, WechatRetry.layer(WechatRetry.none))
+  Layer.mergeAll(WechatConfig.layer(appAt(base)), Bench.fetchLayer, WechatRetry.layer(WechatRetry.none))
 
 export const executeLayer: Factory = (base) =>
   effectContender("l-execute", "+ WechatHttp.execute + decoding", executeLive(base), (code) =>
@@ -110,4 +110,4 @@ export const fnLayer: Factory = (base) =>
     }))
 
 export const retryLayer: Factory = (base) =>
-  effectContender("l-retry", "  (effect-wechat with the default retry policy)", WechatClient.layer(appAt(base), { httpClient: FetchHttpClient.layer }), libraryLogin)
+  effectContender("l-retry", "  (effect-wechat with the default retry policy)", WechatClient.layer(appAt(base), { httpClient: Bench.fetchLayer }), libraryLogin)

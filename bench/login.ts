@@ -5,7 +5,8 @@
  *
  * - `fetch`: hand-written `fetch` + `JSON.parse`, no checks.
  * - `effect-floor` / `effect-floor-undici`: the same requests as a hand-written Effect
- *   program on `@effect/platform`'s `HttpClient` (fetch's, undici's), one `runPromise` per
+ *   program on the edition's `HttpClient` (fetch's, undici's; `@effect/platform` on Effect 3,
+ *   `effect/http` on Effect 4, both through `#bench-compat`), one `runPromise` per
  *   login, `JSON.parse`, no checks, tracing off (the library turns the client's own span
  *   off too; the floor pays for nothing the library skips).
  * - `effect-wechat` / `effect-wechat-undici`: `Sns.exchangeCode` + `Sns.userInfo` through
@@ -16,9 +17,8 @@
  *   off on Node 20.
  * - `wechat-oauth`, `co-wechat-oauth`: bench/peers.ts.
  */
-import { FetchHttpClient, HttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
-import { type Clock, Effect, Layer, ManagedRuntime, Runtime } from "effect"
+import * as Bench from "#bench-compat"
+import { type Clock, Effect, type Layer } from "effect"
 import { Sns, WechatClient } from "effect-wechat"
 import { APP } from "./config.js"
 import type { LoginFn } from "./harness.js"
@@ -61,9 +61,8 @@ export const effectContender = async <R, E>(
   layer: Layer.Layer<R, E>,
   program: (code: string, binding: string) => Effect.Effect<string, unknown, R>
 ): Promise<Contender> => {
-  const managed = ManagedRuntime.make(layer)
-  const run = Runtime.runPromise(await managed.runtime())
-  return { id, label, login: (code, binding) => run(program(code, binding)), close: () => managed.dispose() }
+  const { dispose, run } = await Bench.runtimeOf(layer)
+  return { id, label, login: (code, binding) => run(program(code, binding)), close: dispose }
 }
 
 export const fetchContender: Factory = async (base) => ({
@@ -80,20 +79,20 @@ export const fetchContender: Factory = async (base) => ({
 /** The Effect floor's program: two `client.get`s, `JSON.parse`, nothing else. */
 export const floorProgram = (base: string) => (code: string) =>
   Effect.gen(function*() {
-    const client = yield* HttpClient.HttpClient
+    const client = yield* Bench.HttpClient.HttpClient
     const token = JSON.parse(yield* (yield* client.get(exchangeUrl(base, code))).text) as Token
     const profile = JSON.parse(yield* (yield* client.get(userInfoUrl(base, token))).text) as Profile
     return profile.nickname
   }).pipe(Effect.withTracerEnabled(false))
 
 export const floorContender: Factory = (base) =>
-  effectContender("effect-floor", "Effect floor (HttpClient, FetchHttpClient)", FetchHttpClient.layer, floorProgram(base))
+  effectContender("effect-floor", "Effect floor (HttpClient, FetchHttpClient)", Bench.fetchLayer, floorProgram(base))
 
 export const floorUndiciContender: Factory = (base) =>
-  effectContender("effect-floor-undici", "Effect floor (HttpClient, undici)", NodeHttpClient.layerUndici, floorProgram(base))
+  effectContender("effect-floor-undici", "Effect floor (HttpClient, undici)", Bench.undiciLayer, floorProgram(base))
 
 /** `node:http` with a keep-alive agent: a fresh one per runtime, destroyed with it. */
-const nodeKeepAlive = NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true })))
+const nodeKeepAlive = Bench.nodeKeepAliveLayer
 
 export const floorNodeContender: Factory = (base) =>
   effectContender("effect-floor-node", "Effect floor (HttpClient, node:http keep-alive)", nodeKeepAlive, floorProgram(base))
@@ -109,13 +108,13 @@ export const libraryLogin = (code: string, binding: string) =>
 /** The app's config pointed at the fake. */
 export const appAt = (base: string) => ({ appId: APP.appId, appSecret: APP.appSecret, apiBaseUrl: base, openBaseUrl: base })
 
-const library = (id: string, label: string, httpClient: Layer.Layer<HttpClient.HttpClient>): Factory => (base, clock) => {
+const library = (id: string, label: string, httpClient: Layer.Layer<Bench.HttpClient.HttpClient>): Factory => (base, clock) => {
   const live = WechatClient.layer(appAt(base), { httpClient, retry: false })
-  return effectContender(id, label, clock === undefined ? live : Layer.merge(live, Layer.setClock(clock)), libraryLogin)
+  return effectContender(id, label, clock === undefined ? live : Bench.withClock(live, clock), libraryLogin)
 }
 
-export const libraryContender = library("effect-wechat", "effect-wechat (FetchHttpClient)", FetchHttpClient.layer)
+export const libraryContender = library("effect-wechat", "effect-wechat (FetchHttpClient)", Bench.fetchLayer)
 
-export const libraryUndiciContender = library("effect-wechat-undici", "effect-wechat (NodeHttpClient.layerUndici)", NodeHttpClient.layerUndici)
+export const libraryUndiciContender = library("effect-wechat-undici", "effect-wechat (NodeHttpClient.layerUndici)", Bench.undiciLayer)
 
 export const libraryNodeContender = library("effect-wechat-node", "effect-wechat (node:http keep-alive agent)", nodeKeepAlive)

@@ -4,8 +4,8 @@
  * (bench/heap-process.ts), so that nothing an earlier phase left behind is released while
  * it measures.
  */
-import { FetchHttpClient } from "@effect/platform"
-import { Clock, Effect, ManagedRuntime, Redacted, Runtime } from "effect"
+import * as Bench from "#bench-compat"
+import { Effect, Redacted } from "effect"
 import { AccessTokenProvider, WechatClient } from "effect-wechat"
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -15,9 +15,8 @@ import { appAt, type Factory } from "./login.js"
 
 const MB = 1e6
 
-const libraryRuntime = async (base: string) => {
-  const managed = ManagedRuntime.make(WechatClient.layer(appAt(base), { httpClient: FetchHttpClient.layer, retry: false }))
-  return { managed, run: Runtime.runPromise(await managed.runtime()) }
+const libraryRuntime = (base: string) => {
+  return Bench.runtimeOf(WechatClient.layer(appAt(base), { httpClient: Bench.fetchLayer, retry: false }))
 }
 
 export interface Stampede {
@@ -28,13 +27,13 @@ export interface Stampede {
 
 /** `gets` concurrent `AccessTokenProvider.get` (each its own `runPromise`) on a fresh, empty store. */
 export const stampede = async (fake: Fake, gets: number): Promise<Stampede> => {
-  const { managed, run } = await libraryRuntime(fake.url)
+  const { dispose, run } = await libraryRuntime(fake.url)
   const before = await fake.calls("cgi-bin/stable_token")
   const started = performance.now()
   const tokens = await Promise.all(Array.from({ length: gets }, () => run(AccessTokenProvider.get)))
   const ms = performance.now() - started
   const upstream = (await fake.calls("cgi-bin/stable_token")) - before
-  await managed.dispose()
+  await dispose()
   const distinct = new Set(tokens.map((t) => Redacted.value(t))).size
   if (distinct !== 1) throw new Error(`the stampede saw ${distinct} different tokens`)
   return { upstream, ms }
@@ -44,19 +43,7 @@ export const stampede = async (fake: Fake, gets: number): Promise<Stampede> => {
  * A clock `advance` moves forward: the real one plus an offset. Timers (`sleep`) stay real,
  * so only what the library reads the time for (expiry in the `TokenStore`) sees the jump.
  */
-const shiftedClock = () => {
-  const real = Clock.make()
-  let offset = 0
-  const clock: Clock.Clock = {
-    [Clock.ClockTypeId]: Clock.ClockTypeId,
-    unsafeCurrentTimeMillis: () => real.unsafeCurrentTimeMillis() + offset,
-    currentTimeMillis: Effect.sync(() => real.unsafeCurrentTimeMillis() + offset),
-    unsafeCurrentTimeNanos: () => real.unsafeCurrentTimeNanos() + BigInt(offset) * 1_000_000n,
-    currentTimeNanos: Effect.sync(() => real.unsafeCurrentTimeNanos() + BigInt(offset) * 1_000_000n),
-    sleep: (duration) => real.sleep(duration)
-  }
-  return { clock, advance: (millis: number) => void (offset += millis) }
-}
+const shiftedClock = Bench.shiftedClock
 
 /** Past everything the library keeps for a login: the duplicate window (at most 5 minutes) and the failure cache. */
 const PAST_THE_WINDOW_MS = 10 * 60_000
@@ -138,7 +125,7 @@ export interface ReadHeap {
 
 /** Heap kept by `reads` cached `AccessTokenProvider.get` in one Effect program. */
 export const readHeap = async (fake: Fake, reads: number): Promise<ReadHeap> => {
-  const { managed, run } = await libraryRuntime(fake.url)
+  const { dispose, run } = await libraryRuntime(fake.url)
   await run(AccessTokenProvider.get)
   const loop = Effect.gen(function*() {
     for (let i = 0; i < reads; i++) yield* AccessTokenProvider.get
@@ -148,12 +135,12 @@ export const readHeap = async (fake: Fake, reads: number): Promise<ReadHeap> => 
   await run(loop)
   const ms = performance.now() - started
   const after = await heapAfterGc()
-  await managed.dispose()
+  await dispose()
   return { reads, mb: (after - before) / MB, microsPerRead: (ms * 1000) / reads }
 }
 
-/** The flags every bench process runs with (package.json's `bench` script). */
-export const NODE_FLAGS = ["--expose-gc", "--no-flush-bytecode", "--conditions=effect-wechat-source", "--import", "tsx"]
+/** The flags every bench process runs with (package.json's `bench` / `bench:v4` script): the kernel's edition. */
+export const NODE_FLAGS = Bench.NODE_FLAGS
 
 /** {@link loginHeap} of the contender `id` in a fresh process (bench/heap-process.ts). */
 export const loginHeapInProcess = (

@@ -8,7 +8,13 @@
  * writes bench/results.json (bench/results.quick.json for --quick) and, with --json, prints
  * the summary as one JSON object on the last line. Method and results:
  * docs/performance.md. Timing goals live here, never in unit tests.
+ *
+ * `npm run bench:v4 [-- …]` runs the same on the Effect 4 edition (Node 22, the v4
+ * conditions and `v4/node-hooks.mjs`; the kernel `#bench-compat` picks Effect 4's clients)
+ * and writes bench/results.v4.json (bench/results.v4.quick.json); the peers, the fetch loop
+ * and the fake (Effect 3, in its own process) are the same in both runs.
  */
+import * as Bench from "#bench-compat"
 import { writeFileSync } from "node:fs"
 import { cpus, freemem, loadavg, totalmem } from "node:os"
 import { FULL, QUICK, type Sizes } from "./config.js"
@@ -38,8 +44,10 @@ const option = (name: string) => {
 }
 const quick = args.includes("--quick")
 const json = args.includes("--json")
-// a quick run never overwrites the full run's results (the ones docs/performance.md quotes)
-const out = option("--out") ?? new URL(quick ? "./results.quick.json" : "./results.json", import.meta.url)
+// a quick run never overwrites the full run's results (the ones docs/performance.md quotes),
+// and the Effect 4 run (`npm run bench:v4`) never overwrites the Effect 3 one's
+const edition = Bench.edition === "v3" ? "" : `.${Bench.edition}`
+const out = option("--out") ?? new URL(quick ? `./results${edition}.quick.json` : `./results${edition}.json`, import.meta.url)
 const sizes: Sizes = quick ? QUICK : FULL
 const PHASES = ["login", "layers", "sign", "memory"] as const
 type Phase = (typeof PHASES)[number]

@@ -12,8 +12,8 @@
  * - `floor`: hand-written: cached token and ticket with their expiry, a crypto-random
  *   nonce, the URL cut at `#`, SHA-1 of the string.
  */
-import { FetchHttpClient } from "@effect/platform"
-import { Effect, ManagedRuntime, Runtime } from "effect"
+import * as Bench from "#bench-compat"
+import { Effect } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import { AccessTokenProvider, JsSdk, WechatClient } from "effect-wechat"
 import { APP, PAGE_URL } from "./config.js"
@@ -35,18 +35,17 @@ const check = (signature: string) => {
 }
 
 const librarySetup = async (base: string) => {
-  const managed = ManagedRuntime.make(WechatClient.layer(appAt(base), { httpClient: FetchHttpClient.layer, retry: false }))
-  const run = Runtime.runPromise(await managed.runtime())
+  const { dispose, run } = await Bench.runtimeOf(WechatClient.layer(appAt(base), { httpClient: Bench.fetchLayer, retry: false }))
   const once = Effect.gen(function*() {
     yield* AccessTokenProvider.get
     return yield* JsSdk.signPage(PAGE_URL)
   })
   check((await run(once)).signature)
-  return { managed, run, once }
+  return { dispose, run, once }
 }
 
 export const librarySigner: SignerFactory = async (base) => {
-  const { managed, run } = await librarySetup(base)
+  const { dispose, run } = await librarySetup(base)
   return {
     id: "effect-wechat",
     label: "effect-wechat: AccessTokenProvider.get + JsSdk.signPage",
@@ -60,12 +59,12 @@ export const librarySigner: SignerFactory = async (base) => {
           check(page.signature)
         }
       })),
-    close: () => managed.dispose()
+    close: dispose
   }
 }
 
 export const libraryRunPromiseSigner: SignerFactory = async (base) => {
-  const { managed, once, run } = await librarySetup(base)
+  const { dispose, once, run } = await librarySetup(base)
   return {
     id: "effect-wechat-runpromise",
     label: "effect-wechat, one runPromise per call",
@@ -77,7 +76,7 @@ export const libraryRunPromiseSigner: SignerFactory = async (base) => {
         check(page.signature)
       }
     },
-    close: () => managed.dispose()
+    close: dispose
   }
 }
 
