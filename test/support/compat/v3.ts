@@ -7,6 +7,7 @@
 import { it } from "@effect/vitest"
 import { NodeContext, NodeHttpClient as NodeHttpClient_, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import type * as Compat from "#compat"
+import type { RecordedSpan } from "../spans.js"
 import { Cause, Chunk, Clock as ClockModule, type Clock, ConfigProvider, Effect, type Exit, Inspectable, Layer, Logger, LogLevel, Scope, TestClock, Tracer } from "effect"
 
 /** Which edition the tests run on. */
@@ -126,12 +127,7 @@ export const fastForwardClock = (): Clock.Clock & { readonly advance: (ms: numbe
 }
 
 /** A span the recording tracer kept. */
-export interface RecordedSpan {
-  readonly name: string
-  readonly attributes: Map<string, unknown>
-  readonly events: Array<{ name: string; attributes: Record<string, unknown> | undefined }>
-  exit: unknown
-}
+export type { RecordedSpan } from "../spans.js"
 
 /** A Tracer that keeps every span, for asserting what would be exported. */
 export const recordingTracer = (): { readonly tracer: Tracer.Tracer; readonly spans: Array<RecordedSpan> } => {

@@ -5,6 +5,7 @@
 import { it } from "@effect/vitest"
 import { NodeHttpClient as NodeHttpClient_, NodeHttpServer, NodeRuntime, NodeServices } from "@effect/platform-node"
 import type * as Compat from "#compat"
+import type { RecordedSpan } from "../spans.js"
 import { Cause, Clock, ConfigProvider, Effect, Exit, Formatter, Layer, Logger, References, Scope, Tracer } from "effect"
 import { HttpRouter } from "effect/http"
 import { TestClock } from "effect/testing"
@@ -119,12 +120,7 @@ export const fastForwardClock = (): Clock.Clock & { readonly advance: (ms: numbe
 }
 
 /** A span the recording tracer kept. */
-export interface RecordedSpan {
-  readonly name: string
-  readonly attributes: Map<string, unknown>
-  readonly events: Array<{ name: string; attributes: Record<string, unknown> | undefined }>
-  exit: unknown
-}
+export type { RecordedSpan } from "../spans.js"
 
 /** A Tracer that keeps every span, for asserting what would be exported. */
 export const recordingTracer = (): { readonly tracer: Tracer.Tracer; readonly spans: Array<RecordedSpan> } => {
