@@ -8,10 +8,10 @@
  */
 import * as Compat from "#compat"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "#compat"
-import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Context, Duration, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import * as Body from "./internal/body.js"
 import * as Span from "./internal/span.js"
-import { withTimeout } from "./internal/timeout.js"
+import { withDeadline } from "./internal/timeout.js"
 import { CODE_EXCHANGES } from "./internal/endpoints.js"
 import { scrub as scrubText } from "./internal/scrub.js"
 import type { Decoder } from "./WechatDecode.js"
@@ -130,25 +130,29 @@ const transportError = (endpoint: string, error: Compat.ClientError, secrets: Re
 const afterSending = (endpoint: string, sent: boolean) =>
   sent && codeExchangeEndpoints.has(endpoint) ? "reauthorize" as const : "retry" as const
 
-const quietClients = new WeakMap<HttpClient.HttpClient, HttpClient.HttpClient>()
+/** A client whose requests live as long as the `Scope` they run in. */
+type ScopedClient = HttpClient.HttpClient.With<Compat.ClientError, Scope.Scope>
+
+const quietClients = new WeakMap<HttpClient.HttpClient, ScopedClient>()
 
 // Effect's client span records `url.full` with the query string, where
 // WeChat wants `secret` and `access_token`: our own span (from `Effect.fn`) replaces it.
-const quiet = (client: HttpClient.HttpClient): HttpClient.HttpClient => {
+// Each request's lifetime is its deadline's scope (internal/timeout.ts).
+const quiet = (client: HttpClient.HttpClient): ScopedClient => {
   let out = quietClients.get(client)
   if (out === undefined) {
-    out = Compat.untracedClient(client)
+    out = Compat.untracedClient(HttpClient.withScope(client))
     quietClients.set(client, out)
   }
   return out
 }
 
 const attempt = (
-  client: HttpClient.HttpClient,
+  client: ScopedClient,
   baseUrl: string,
   request: Request,
   config: WechatConfigService
-): Effect.Effect<string, WechatTransportError> => {
+): Effect.Effect<string, WechatTransportError, Scope.Scope> => {
   let req = HttpClientRequest.make(request.method)(`${baseUrl}/${request.endpoint}`)
   if (request.query !== undefined) req = HttpClientRequest.setUrlParams(req, reveal(request.query))
   if (request.json !== undefined) req = Compat.bodyJson(req, reveal(request.json))
@@ -267,7 +271,7 @@ export const execute = <A>(
 
 /** Tries each host in turn while nothing could be sent; each attempt has the timeout. */
 const send = (
-  client: HttpClient.HttpClient,
+  client: ScopedClient,
   config: WechatConfigService,
   request: Request
 ): Effect.Effect<string, WechatTransportError> => {
@@ -281,7 +285,7 @@ const send = (
       action: afterSending(request.endpoint, true)
     })
   const from = (i: number, base: string): Effect.Effect<string, WechatTransportError> => {
-    const once = withTimeout(attempt(client, base, request, config), config.timeout, timeoutMillis, onTimeout)
+    const once = withDeadline(attempt(client, base, request, config), config.timeout, timeoutMillis, onTimeout)
     const next = config.fallbackApiBaseUrls[i]
     return next === undefined
       ? once

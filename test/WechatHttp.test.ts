@@ -1,12 +1,12 @@
 import * as Compat from "#compat"
-import { FetchHttpClient } from "#compat"
+import { FetchHttpClient, type HttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Redacted } from "effect"
-import { pollUnsafe, scoped, TestClock } from "#test-compat"
+import { NodeHttpClient, pollUnsafe, scoped, TestClock } from "#test-compat"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { BasicToken, Sns, TokenStore, WechatConfig } from "../src/index.js"
-import { Replay } from "../src/testing/index.js"
+import { FakeWechat, Replay } from "../src/testing/index.js"
 import { fixture } from "./helpers.js"
 import { answeringServer } from "./support/loopback.js"
 
@@ -114,45 +114,94 @@ describe("timeout", () => {
 })
 
 describe("the per-request deadline on the live clock", () => {
-  /** A server that never answers, and tells when the client's connection is gone. */
-  const stallingServer = Effect.acquireRelease(
-    Compat.callback<{ readonly url: string; readonly closed: Promise<number>; readonly close: () => void }>((resume) => {
-      let onClosed: (at: number) => void = () => {}
-      const closed = new Promise<number>((r) => (onClosed = r))
-      const server = createServer((req) => req.socket.once("close", () => onClosed(Date.now())))
-      server.listen(0, "127.0.0.1", () =>
-        resume(Effect.succeed({
-          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-          closed,
-          close: () => {
-            server.closeAllConnections()
-            server.close()
+  /**
+   * A server that never finishes its answer (`stall`: no headers; `body`: headers and half
+   * the body), and tells when the client's connection is gone.
+   */
+  const stallingServer = (mode: "stall" | "body" = "stall") =>
+    Effect.acquireRelease(
+      Compat.callback<{ readonly url: string; readonly closed: Promise<number>; readonly close: () => void }>((resume) => {
+        let onClosed: (at: number) => void = () => {}
+        const closed = new Promise<number>((r) => (onClosed = r))
+        const server = createServer((req, res) => {
+          req.socket.once("close", () => onClosed(Date.now()))
+          if (mode === "body") {
+            res.writeHead(200, { "content-type": "application/json", "content-length": "64" })
+            res.write(`{"access_token":"`)
           }
-        })))
-    }),
-    (s) => Effect.sync(s.close)
-  )
-  const live = (url: string, timeout: Compat.DurationInput) =>
-    Layer.mergeAll(FetchHttpClient.layer, TokenStore.layerMemory, WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", apiBaseUrl: url, timeout }))
+        })
+        server.listen(0, "127.0.0.1", () =>
+          resume(Effect.succeed({
+            url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+            closed,
+            close: () => {
+              server.closeAllConnections()
+              server.close()
+            }
+          })))
+      }),
+      (s) => Effect.sync(s.close)
+    )
+  // the deadline ends a request through the signal its client gave it: every client of the
+  // edition must honor it
+  const clients = [
+    ["FetchHttpClient.layer", FetchHttpClient.layer],
+    ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici],
+    ["NodeHttpClient.layer (node:http)", NodeHttpClient.layerNodeHttp]
+  ] as const
+  const live = (client: Layer.Layer<HttpClient.HttpClient>, url: string, timeout: Compat.DurationInput) =>
+    Layer.mergeAll(client, TokenStore.layerMemory, WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", apiBaseUrl: url, timeout }))
 
-  it.live("a timeout ends the request: the connection is closed, the error is typed", () =>
+  for (const [name, client] of clients) {
+    for (const mode of ["stall", "body"] as const) {
+      it.live(`${name}, ${mode === "stall" ? "no answer" : "half a body"}: a timeout ends the request, the connection is closed, the error is typed`, () =>
+        Effect.gen(function*() {
+          const server = yield* stallingServer(mode)
+          const started = Date.now()
+          const error = yield* Effect.flip(BasicToken.fetch().pipe(Effect.provide(live(client, server.url, "300 millis"))))
+          expect(error._tag === "WechatTransportError" && [error.reason, error.action]).toEqual(["timeout", "retry"])
+          expect(Date.now() - started).toBeLessThan(1300)
+          const closedAt = yield* Effect.promise(() => server.closed)
+          expect(closedAt - started).toBeLessThan(1300)
+        }).pipe(Effect.scoped))
+    }
+
+    it.live(`${name}: a code exchange that times out says reauthorize`, () =>
+      Effect.gen(function*() {
+        const server = yield* stallingServer()
+        const error = yield* Effect.flip(Sns.exchangeCode("C", { binding: "session" }).pipe(Effect.provide(live(client, server.url, "300 millis"))))
+        expect(error._tag === "WechatTransportError" && [error.reason, error.action]).toEqual(["timeout", "reauthorize"])
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: interrupting the caller ends the request, long before the deadline`, () =>
+      Effect.gen(function*() {
+        const server = yield* stallingServer()
+        const call = yield* Compat.fork(BasicToken.fetch().pipe(Effect.provide(live(client, server.url, "30 seconds"))))
+        yield* Effect.sleep("200 millis")
+        const interruptedAt = Date.now()
+        yield* Fiber.interrupt(call)
+        const closedAt = yield* Effect.promise(() => server.closed)
+        expect(closedAt - interruptedAt).toBeLessThan(1000)
+      }).pipe(Effect.scoped))
+  }
+
+  it.live("the in-memory FakeWechat and a Replay cassette honor the deadline too", () =>
     Effect.gen(function*() {
-      const server = yield* stallingServer
+      const app = { appId: "wx0000000000000004", appSecret: "bound-secret-0001" }
+      const config = Layer.merge(WechatConfig.layer({ ...app, timeout: "200 millis" }), TokenStore.layerMemory)
       const started = Date.now()
-      const error = yield* Effect.flip(BasicToken.fetch().pipe(Effect.provide(live(server.url, "300 millis"))))
-      expect(error._tag === "WechatTransportError" && error.reason).toBe("timeout")
-      const closedAt = yield* Effect.promise(() => server.closed)
-      expect(closedAt - started).toBeLessThan(1300)
-    }).pipe(Effect.scoped))
-
-  it.live("interrupting the caller ends the request, long before the deadline", () =>
-    Effect.gen(function*() {
-      const server = yield* stallingServer
-      const call = yield* Compat.fork(BasicToken.fetch().pipe(Effect.provide(live(server.url, "30 seconds"))))
-      yield* Effect.sleep("200 millis")
-      const interruptedAt = Date.now()
-      yield* Fiber.interrupt(call)
-      const closedAt = yield* Effect.promise(() => server.closed)
-      expect(closedAt - interruptedAt).toBeLessThan(1000)
-    }).pipe(Effect.scoped))
+      const fromFake = yield* Effect.gen(function*() {
+        const fake = yield* FakeWechat
+        yield* fake.inject("cgi-bin/token", { fault: "latency", millis: 30_000 })
+        return yield* Effect.flip(BasicToken.fetch())
+      }).pipe(Effect.provide(Layer.merge(FakeWechat.layer({ apps: [app] }), config)))
+      const fromCassette = yield* Effect.flip(BasicToken.fetch()).pipe(
+        Effect.provide(Layer.mergeAll(
+          Replay.layer({ interactions: [{ request: { path: "cgi-bin/token" }, response: { body: fixture("cgi_bin_token.success.json"), delayMillis: 30_000 } }] }),
+          config
+        ))
+      )
+      expect([fromFake, fromCassette].map((e) => e._tag === "WechatTransportError" && e.reason)).toEqual(["timeout", "timeout"])
+      expect(Date.now() - started).toBeLessThan(2000)
+    }))
 })

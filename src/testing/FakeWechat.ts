@@ -59,6 +59,7 @@ import {
 } from "./fake/model.js"
 import { type Address, serve as serveFake } from "./fake/server.js"
 import { make as makeService } from "./fake/service.js"
+import { untilAborted } from "./internal/signal.js"
 
 export type {
   /** @since 0.1.0 */
@@ -394,13 +395,13 @@ export const make = (options: Options = {}): Effect.Effect<Service> => makeServi
  * @category constructors
  */
 export const httpClient = (fake: Service): HttpClient.HttpClient =>
-  HttpClient.make((request, url) => {
+  HttpClient.make((request, url, signal) => {
     const query: Record<string, string> = {}
     url.searchParams.forEach((v, k) => {
       query[k] = v
     })
     const body = request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : ""
-    return fake.emulator.handle({ method: request.method, path: url.pathname, query, body, ip: fake.emulator.callerIp, origin: url.origin }).pipe(
+    const answer = fake.emulator.handle({ method: request.method, path: url.pathname, query, body, ip: fake.emulator.callerIp, origin: url.origin }).pipe(
       Effect.flatMap((response) =>
         response._tag === "Reset"
           ? Effect.fail(Compat.transportError(request, Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })))
@@ -412,6 +413,7 @@ export const httpClient = (fake: Service): HttpClient.HttpClient =>
           )
       )
     )
+    return untilAborted(answer, signal, request)
   })
 
 /**

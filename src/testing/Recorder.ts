@@ -22,6 +22,7 @@ import { parseJson } from "../WechatDecode.js"
 import { scrub } from "../WechatHttp.js"
 import { writeFileSync } from "node:fs"
 import { Cassette, type Interaction, MASK, maskRecord, type RequestShape, secretKeys, shapeOf, webResponse } from "./Cassette.js"
+import { untilAborted } from "./internal/signal.js"
 
 const KEEP_HEADERS = new Set(["content-type"])
 
@@ -75,10 +76,14 @@ export const make = (path: string): Effect.Effect<HttpClient.HttpClient, never, 
       const encoded = Schema.encodeSync(Cassette)({ interactions })
       writeFileSync(path, JSON.stringify(encoded, null, 2) + "\n")
     })
-    return HttpClient.make((request, url) =>
+    return HttpClient.make((request, url, signal) =>
       Effect.gen(function*() {
-        const response = yield* live.execute(request)
-        const body = yield* response.text
+        // the deadline and an interrupted caller reach the live request through `signal`
+        const { body, response } = yield* untilAborted(
+          Effect.flatMap(live.execute(request), (response) => Effect.map(response.text, (body) => ({ body, response }))),
+          signal,
+          request
+        )
         const shape = shapeOf(request, url)
         const secrets = secretValues(shape)
         const headers: Record<string, string> = {}

@@ -23,6 +23,7 @@ import { HttpClient, HttpClientResponse } from "#compat"
 import { Data, Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
 import { Cassette, type CassetteInput, describe, type Interaction, matches, shapeOf, webResponse } from "./Cassette.js"
+import { untilAborted } from "./internal/signal.js"
 
 /**
  * A request that no interaction of the cassette answers.
@@ -78,7 +79,7 @@ export const load = (path: string): Effect.Effect<Cassette, CassetteError> =>
 export const make = (cassette: Cassette): Effect.Effect<HttpClient.HttpClient> =>
   Effect.sync(() => {
     const used = new Set<Interaction>()
-    return HttpClient.make((request, url) => {
+    return HttpClient.make((request, url, signal) => {
       const shape = shapeOf(request, url)
       const found = cassette.interactions.find((i) => (i.repeat === true || !used.has(i)) && matches(i.request, shape))
       if (found === undefined) {
@@ -93,7 +94,7 @@ export const make = (cassette: Cassette): Effect.Effect<HttpClient.HttpClient> =
         request,
         webResponse(status, body, headers)
       )
-      return delayMillis === undefined ? Effect.succeed(response) : Effect.as(Effect.sleep(delayMillis), response)
+      return delayMillis === undefined ? Effect.succeed(response) : untilAborted(Effect.as(Effect.sleep(delayMillis), response), signal, request)
     })
   })
 

@@ -12,12 +12,13 @@ import {
   Duration,
   Effect,
   Either,
+  Exit,
   type Fiber,
   Layer,
   Option,
   Runtime,
   Schedule,
-  type Scope,
+  Scope,
   type Tracer
 } from "effect"
 
@@ -146,6 +147,30 @@ export const runner = <R = never>(): Effect.Effect<<A, E>(effect: Effect.Effect<
  * @category effect
  */
 export const failureOption: <E>(cause: Cause.Cause<E>) => Option.Option<E> = Cause.failureOption
+
+/**
+ * Whether a cause holds an interruption (`Cause.isInterrupted` / `Cause.hasInterrupts`).
+ *
+ * @since 0.4.0
+ * @category effect
+ */
+export const hasInterrupts: <E>(cause: Cause.Cause<E>) => boolean = Cause.isInterrupted
+
+/**
+ * A scope its owner closes (`Scope.CloseableScope` / `Scope.Closeable`).
+ *
+ * @since 0.4.0
+ * @category effect
+ */
+export type CloseableScope = Scope.CloseableScope
+
+/**
+ * Closes a scope whose finalizers are synchronous, from outside Effect (a timer).
+ *
+ * @since 0.4.0
+ * @category effect
+ */
+export const closeScopeSync = (scope: CloseableScope): void => Effect.runSync(Scope.close(scope, Exit.void))
 
 // ---------------------------------------------------------------------------------------
 // Fibers: the hot paths read their services from the running fiber in one step

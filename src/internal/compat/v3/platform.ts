@@ -86,7 +86,7 @@ export const bodyJson: (request: HttpClientRequest.HttpClientRequest, body: unkn
  * @since 0.3.0
  * @category http
  */
-export const untracedClient = (client: HttpClient.HttpClient): HttpClient.HttpClient => HttpClient.withTracerDisabledWhen(client, () => true)
+export const untracedClient = <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> => HttpClient.withTracerDisabledWhen(client, () => true)
 
 /**
  * What a client failure says, in one shape for both editions: `beforeSending` when the

@@ -11,13 +11,13 @@ import {
   Deferred,
   Duration,
   Effect,
-  type Exit,
+  Exit,
   type Fiber,
   Layer,
   Option,
   Result as Result_,
   Schedule,
-  type Scope,
+  Scope,
   Tracer
 } from "effect"
 import type * as ConfigErrorModule from "effect/Config"
@@ -140,6 +140,30 @@ export const runner = <R = never>(): Effect.Effect<<A, E>(effect: Effect.Effect<
  * @category effect
  */
 export const failureOption = <E>(cause: Cause.Cause<E>): Option.Option<E> => Result_.getSuccess(Cause.findError(cause))
+
+/**
+ * Whether a cause holds an interruption (`Cause.isInterrupted` / `Cause.hasInterrupts`).
+ *
+ * @since 0.4.0
+ * @category effect
+ */
+export const hasInterrupts: <E>(cause: Cause.Cause<E>) => boolean = Cause.hasInterrupts
+
+/**
+ * A scope its owner closes (`Scope.CloseableScope` / `Scope.Closeable`).
+ *
+ * @since 0.4.0
+ * @category effect
+ */
+export type CloseableScope = Scope.Closeable
+
+/**
+ * Closes a scope whose finalizers are synchronous, from outside Effect (a timer).
+ *
+ * @since 0.4.0
+ * @category effect
+ */
+export const closeScopeSync = (scope: CloseableScope): void => Effect.runSync(Scope.close(scope, Exit.void))
 
 /**
  * A running fiber.

@@ -88,7 +88,7 @@ const tracerOff = () => true
  * @since 0.3.0
  * @category http
  */
-export const untracedClient = (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+export const untracedClient = <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
   HttpClient.transformResponse(client, (response) => Effect.provideService(response, HttpClient.TracerDisabledWhen, tracerOff))
 
 const reasonNames: Record<string, string> = {
