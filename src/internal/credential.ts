@@ -11,7 +11,7 @@
  * @internal
  */
 import * as Compat from "#compat"
-import { Clock, type Deferred, Duration, Effect, Option, Schema, type Scope } from "effect"
+import { Clock, Duration, Effect, Option, Schema, type Scope } from "effect"
 import type * as TokenStore from "../TokenStore.js"
 import type { Keys } from "./keys.js"
 import * as Lock from "./lock.js"
@@ -61,7 +61,7 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
     const entry = Sealed.codec(Schema.Struct({ value: options.schema, expiresAt: Schema.Number }))
     const marginMs = Duration.toMillis(options.refreshMargin)
     const scope = yield* Effect.scope
-    const flights = new Map<string, Deferred.Deferred<unknown, unknown>>()
+    const flights: Lock.Flights = new Map()
     let local: Cached<A> | undefined
     let storeDown = false
 

@@ -6,7 +6,7 @@
  * @internal
  */
 import * as Compat from "#compat"
-import { Clock, Deferred, Duration, Effect, Option, Schedule, type Scope } from "effect"
+import { Clock, Duration, Effect, type Exit, Option, Schedule, type Scope } from "effect"
 import * as TokenStore from "../TokenStore.js"
 
 /**
@@ -58,35 +58,54 @@ export const untilDone = <A, E, R>(
     return loop
   })
 
+/** One shared piece of work under way: its exit once it ends, and the callers waiting for it. */
+interface Flight {
+  exit: Exit.Exit<unknown, unknown> | undefined
+  readonly waiters: Set<(exit: Exit.Exit<unknown, unknown>) => void>
+}
+
+/** The single flights under way, by key. */
+export type Flights = Map<string, Flight>
+
 /**
  * In-process single flight: the first caller for `key` starts `work` in its own fiber (in
  * `scope` when given, else a daemon), so its interruption does not cancel the work the
- * others wait for; every caller, first included, awaits the shared result.
+ * others wait for; every caller, first included, awaits the shared result. The waiting
+ * is a plain callback list, not a `Deferred`: this is every code exchange's path.
  */
 export const singleFlight = <A, E, R>(
-  flights: Map<string, Deferred.Deferred<unknown, unknown>>,
+  flights: Flights,
   key: string,
   work: Effect.Effect<A, E, R>,
   scope?: Scope.Scope
 ): Effect.Effect<A, E, R> =>
-  Compat.withFiber<A, E, R>((fiber) => {
-    const running = flights.get(key) as Deferred.Deferred<A, E> | undefined
-    if (running !== undefined) return Deferred.await(running)
-    const deferred = Compat.makeDeferredUnsafe<A, E>(fiber)
-    flights.set(key, deferred as Deferred.Deferred<unknown, unknown>)
+  Compat.withFiber<A, E, R>(() => {
+    const running = flights.get(key)
+    if (running !== undefined) return awaitFlight<A, E>(running)
+    const flight: Flight = { exit: undefined, waiters: new Set() }
+    flights.set(key, flight)
     // the forked fiber hands its exit to the waiters and itself always succeeds, so a
     // failure is reported once, to the callers, not again as an unhandled fiber failure
-    return work.pipe(
+    const started = work.pipe(
       Effect.onExit((exit) =>
-        Effect.andThen(
-          Effect.sync(() => {
-            if (flights.get(key) === (deferred as Deferred.Deferred<unknown, unknown>)) flights.delete(key)
-          }),
-          Deferred.done(deferred, exit)
-        )
+        Effect.sync(() => {
+          if (flights.get(key) === flight) flights.delete(key)
+          flight.exit = exit
+          for (const waiter of flight.waiters) waiter(exit)
+          flight.waiters.clear()
+        })
       ),
-      Effect.exit,
-      (started) => (scope === undefined ? Compat.forkDetach(started) : Effect.forkIn(started, scope)),
-      Effect.andThen(Deferred.await(deferred))
+      Effect.exit
     )
+    return Effect.andThen(scope === undefined ? Compat.forkDetach(started) : Effect.forkIn(started, scope), awaitFlight<A, E>(flight))
+  })
+
+const awaitFlight = <A, E>(flight: Flight): Effect.Effect<A, E> =>
+  Compat.callback<A, E>((resume) => {
+    if (flight.exit !== undefined) return resume(flight.exit as Exit.Exit<A, E>)
+    const waiter = (exit: Exit.Exit<unknown, unknown>) => resume(exit as Exit.Exit<A, E>)
+    flight.waiters.add(waiter)
+    return Effect.sync(() => {
+      flight.waiters.delete(waiter)
+    })
   })
