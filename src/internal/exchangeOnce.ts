@@ -16,11 +16,11 @@
  */
 import * as Compat from "#compat"
 import type { HttpClient } from "#compat"
-import { type Cause, type Deferred, Duration, Effect, Exit, Option, Redacted, Schema } from "effect"
+import { type Cause, Context, Duration, Effect, Exit, Option, Redacted, Schema } from "effect"
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as TokenStore from "../TokenStore.js"
 import type { Decoder } from "../WechatDecode.js"
-import { redact, type Secret, WechatConfig } from "../WechatConfig.js"
+import { redact, type Secret, type Service as WechatConfigService, WechatConfig } from "../WechatConfig.js"
 import { CodeAlreadyUsed, WechatError } from "../WechatError.js"
 import { execute, type Request } from "../WechatHttp.js"
 import * as Deployment from "./deployment.js"
@@ -50,7 +50,7 @@ type Stored =
 const encodeError = Schema.encodeSync(WechatError)
 const decodeError = Schema.decodeUnknownOption(WechatError)
 
-const inflight = new WeakMap<TokenStore.Service, Map<string, Deferred.Deferred<unknown, unknown>>>()
+const inflight = new WeakMap<TokenStore.Service, Lock.Flights>()
 
 const flightsOf = (store: TokenStore.Service) => {
   let map = inflight.get(store)
@@ -96,77 +96,99 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
     return Option.map(Compat.Result.getSuccess(decode(endpoint, stored.t)), (value) => ({ _tag: "Redeemed", binding, value }))
   }
 
+  const redeemFor = (
+    config: WechatConfigService,
+    store: TokenStore.Service,
+    code: string,
+    binding: Secret | undefined,
+    request: Request
+  ): Effect.Effect<A, WechatError, WechatConfig | HttpClient.HttpClient> => {
+    const keys = keysOf(config)
+    const k = TokenStore.key(config.appId, kind, keys.digest(kind, code))
+    // a caller without a binding gets one nobody else has: it alone sees its result
+    const mine = binding === undefined ? randomBytes(16).toString("hex") : keys.digest("binding", Redacted.value(redact(binding)))
+
+    const read: Effect.Effect<Option.Option<Outcome<A>>> = store.get(k).pipe(
+      Effect.map(Option.flatMap((raw) => open(keys, k, raw))),
+      Compat.catchAll((e) => Effect.as(warn("the token store could not be read", e), Option.none()))
+    )
+    const keep = (value: Stored, ttl: Duration.Duration) =>
+      store.set(k, keys.seal(k, JSON.stringify(value)), ttl).pipe(
+        Compat.catchAll((e) => warn("the exchange result could not be cached", e))
+      )
+
+    const redeem: Effect.Effect<Outcome<A>, never, HttpClient.HttpClient | WechatConfig> = Effect.flatMap(
+      Effect.exit(execute(request, withText)),
+      (exit): Effect.Effect<Outcome<A>> => {
+        if (Exit.isSuccess(exit)) {
+          return Effect.as(
+            keep(binding === undefined ? { s: 1 } : { b: mine, t: exit.value.text }, config.duplicateWindow),
+            { _tag: "Redeemed", binding: mine, value: exit.value.value }
+          )
+        }
+        const failed = Compat.failureOption(exit.cause)
+        // a defect or an interruption is not an outcome: it propagates as is
+        if (Option.isNone(failed)) return Effect.failCause(exit.cause as Cause.Cause<never>)
+        const outcome = { _tag: "Failed", error: failed.value } as const
+        return cacheable(failed.value) ? Effect.as(keep({ e: encodeError(failed.value) }, failureTtl), outcome) : Effect.succeed(outcome)
+      }
+    )
+
+    // In process, the single flight already serialises duplicates: a process-local store
+    // needs one read and, when nothing is kept, the redemption. A shared store adds its
+    // lock (and a second read under it) for the other processes; None = another process
+    // holds the lock.
+    const work: Effect.Effect<Outcome<A>, never, HttpClient.HttpClient | WechatConfig> = store.shared
+      ? shared(store, k, config, read, redeem)
+      : Effect.flatMap(read, (found) => (Option.isSome(found) ? Effect.succeed(found.value) : redeem))
+
+    return Effect.flatMap(Lock.singleFlight(flightsOf(store), k, work), (outcome): Effect.Effect<A, WechatError> => {
+      if (outcome._tag === "Failed") return Effect.fail(outcome.error)
+      if (outcome._tag === "Redeemed" && sameBinding(outcome.binding, mine)) return Effect.succeed(outcome.value)
+      return Effect.fail(
+        new CodeAlreadyUsed({
+          errcode: 40163,
+          errmsg: "code been used (already redeemed here for another session; not sent to WeChat)",
+          endpoint,
+          action: "reauthorize"
+        })
+      )
+    })
+  }
+
+  const shared = (
+    store: TokenStore.Service,
+    k: string,
+    config: WechatConfigService,
+    read: Effect.Effect<Option.Option<Outcome<A>>>,
+    redeem: Effect.Effect<Outcome<A>, never, HttpClient.HttpClient | WechatConfig>
+  ): Effect.Effect<Outcome<A>, never, HttpClient.HttpClient | WechatConfig> => {
+    // long enough for one request to every host; renewed while the exchange runs
+    const lockTtl = Duration.sum(Duration.times(config.timeout, 1 + config.fallbackApiBaseUrls.length), Duration.seconds(2))
+    const attempt: Effect.Effect<Option.Option<Outcome<A>>, TokenStore.TokenStoreError, HttpClient.HttpClient | WechatConfig> = Effect.flatMap(read, (found) => {
+      if (Option.isSome(found)) return Effect.succeed(found)
+      return Lock.holding(store, `${k}:lock`, lockTtl, Effect.flatMap(read, (again) => (Option.isSome(again) ? Effect.succeed(again.value) : redeem))).pipe(
+        Compat.catchAll((e) => Effect.andThen(warn("the token store's lock could not be taken", e), Effect.map(redeem, Option.some)))
+      )
+    })
+    return Lock.untilDone(attempt, { every: "25 millis", patience: Duration.times(lockTtl, 3), what: "a code exchange" }).pipe(
+      Compat.catchAll((e) => Effect.andThen(warn("another process held the exchange lock too long", e), redeem))
+    )
+  }
+
   return (
     code: string,
     binding: Secret | undefined,
     request: Request
   ): Effect.Effect<A, WechatError, WechatConfig | HttpClient.HttpClient> =>
-    Effect.gen(function*() {
-      const config = yield* WechatConfig
-      const store = yield* TokenStore.TokenStore
-      yield* Deployment.warnIfLocal(endpoint === "sns/jscode2session" ? "MiniProgram.code2Session" : "Sns.exchangeCode", store, TokenStore.isProcessDefault(store))
-      const keys = keysOf(config)
-      const k = TokenStore.key(config.appId, kind, keys.digest(kind, code))
-      // a caller without a binding gets one nobody else has: it alone sees its result
-      const mine = binding === undefined ? randomBytes(16).toString("hex") : keys.digest("binding", Redacted.value(redact(binding)))
-      // long enough for one request to every host; renewed while the exchange runs
-      const lockTtl = Duration.sum(Duration.times(config.timeout, 1 + config.fallbackApiBaseUrls.length), Duration.seconds(2))
-
-      const read: Effect.Effect<Option.Option<Outcome<A>>> = store.get(k).pipe(
-        Effect.map(Option.flatMap((raw) => open(keys, k, raw))),
-        Compat.catchAll((e) => Effect.as(warn("the token store could not be read", e), Option.none()))
-      )
-      const keep = (value: Stored, ttl: Duration.Duration) =>
-        store.set(k, keys.seal(k, JSON.stringify(value)), ttl).pipe(
-          Compat.catchAll((e) => warn("the exchange result could not be cached", e))
-        )
-
-      const redeem: Effect.Effect<Outcome<A>, never, HttpClient.HttpClient | WechatConfig> = Effect.flatMap(
-        Effect.exit(execute(request, withText)),
-        (exit): Effect.Effect<Outcome<A>> => {
-          if (Exit.isSuccess(exit)) {
-            return Effect.as(
-              keep(binding === undefined ? { s: 1 } : { b: mine, t: exit.value.text }, config.duplicateWindow),
-              { _tag: "Redeemed", binding: mine, value: exit.value.value }
-            )
-          }
-          const failed = Compat.failureOption(exit.cause)
-          // a defect or an interruption is not an outcome: it propagates as is
-          if (Option.isNone(failed)) return Effect.failCause(exit.cause as Cause.Cause<never>)
-          const outcome = { _tag: "Failed", error: failed.value } as const
-          return cacheable(failed.value) ? Effect.as(keep({ e: encodeError(failed.value) }, failureTtl), outcome) : Effect.succeed(outcome)
-        }
-      )
-
-      // In process, the single flight already serialises duplicates; a shared store adds its
-      // lock (and a second read under it) for the other processes. None = another process
-      // holds the lock.
-      const attempt: Effect.Effect<Option.Option<Outcome<A>>, TokenStore.TokenStoreError, HttpClient.HttpClient | WechatConfig> = Effect.flatMap(read, (found) => {
-        if (Option.isSome(found)) return Effect.succeed(found)
-        if (!store.shared) return Effect.map(redeem, Option.some)
-        return Lock.holding(store, `${k}:lock`, lockTtl, Effect.flatMap(read, (again) => (Option.isSome(again) ? Effect.succeed(again.value) : redeem))).pipe(
-          Compat.catchAll((e) => Effect.andThen(warn("the token store's lock could not be taken", e), Effect.map(redeem, Option.some)))
-        )
-      })
-
-      const outcome = yield* Lock.singleFlight(
-        flightsOf(store),
-        k,
-        Lock.untilDone(attempt, { every: "25 millis", patience: Duration.times(lockTtl, 3), what: "a code exchange" }).pipe(
-          Compat.catchAll((e) => Effect.andThen(warn("another process held the exchange lock too long", e), redeem))
-        )
-      )
-      switch (outcome._tag) {
-        case "Failed":
-          return yield* Effect.fail(outcome.error)
-        case "Redeemed":
-          if (sameBinding(outcome.binding, mine)) return outcome.value
-      }
-      return yield* new CodeAlreadyUsed({
-        errcode: 40163,
-        errmsg: "code been used (already redeemed here for another session; not sent to WeChat)",
-        endpoint,
-        action: "reauthorize"
-      })
+    // one step reads the config and the store: this is every login's path
+    Compat.withFiber((fiber) => {
+      const context = Compat.fiberContext(fiber) as Context.Context<WechatConfig>
+      const config = Context.get(context, WechatConfig)
+      const store = Context.get(context as Context.Context<never>, TokenStore.TokenStore)
+      const feature = endpoint === "sns/jscode2session" ? "MiniProgram.code2Session" : "Sns.exchangeCode"
+      const warning = Deployment.localWarning(feature, store, TokenStore.isProcessDefault(store))
+      const run = redeemFor(config, store, code, binding, request)
+      return warning === undefined ? run : Effect.andThen(warning, run)
     })
 }

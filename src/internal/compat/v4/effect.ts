@@ -8,7 +8,6 @@ import {
   Clock,
   Config as Config_,
   Context,
-  Deferred,
   Duration,
   Effect,
   Exit,
@@ -223,14 +222,6 @@ export const fiberTracer = (fiber: RuntimeFiber<unknown, unknown>): Tracer.Trace
 export const fiberInSpan = (fiber: RuntimeFiber<unknown, unknown>): boolean => Option.isSome(Context.getOption(fiber.context, Tracer.ParentSpan))
 
 /**
- * Interrupts `fiber` on behalf of `by`, without waiting.
- *
- * @since 0.3.0
- * @category fibers
- */
-export const interruptUnsafe = (fiber: RuntimeFiber<unknown, unknown>, by: RuntimeFiber<unknown, unknown>): void => fiber.interruptUnsafe(by.id)
-
-/**
  * Calls `observer` with the fiber's exit once it ends.
  *
  * @since 0.3.0
@@ -239,14 +230,6 @@ export const interruptUnsafe = (fiber: RuntimeFiber<unknown, unknown>, by: Runti
 export const observe = <A, E>(fiber: RuntimeFiber<A, E>, observer: (exit: Exit.Exit<A, E>) => void): void => {
   fiber.addObserver(observer)
 }
-
-/**
- * A deferred made by `fiber`, without an effect.
- *
- * @since 0.3.0
- * @category fibers
- */
-export const makeDeferredUnsafe = <A, E>(_fiber: RuntimeFiber<unknown, unknown>): Deferred.Deferred<A, E> => Deferred.makeUnsafe<A, E>()
 
 const liveClockPrototype = Object.getPrototypeOf(Clock.Clock.defaultValue())
 
