@@ -23,12 +23,9 @@ import { type Lang, redact, type Secret, WechatConfig } from "./WechatConfig.js"
 import { InvalidArgument, InvalidState } from "./WechatError.js"
 import { execute } from "./WechatHttp.js"
 
-const ScopeList = Compat.transform(
-  Schema.String,
-  Schema.Array(Schema.String),
-  (s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""),
-  (xs) => xs.join(",")
-)
+const splitScope = (s: string): Array<string> => s.split(",").map((x) => x.trim()).filter((x) => x !== "")
+
+const ScopeList = Compat.transform(Schema.String, Schema.Array(Schema.String), splitScope, (xs) => xs.join(","))
 
 const SnapshotFlag = Compat.transform(Compat.union(Schema.Number, Schema.String), Schema.Boolean, (v) => Number(v) === 1, (b) => (b ? 1 : 0))
 
@@ -123,8 +120,59 @@ export class SnsUserInfo extends Compat.WireClass<SnsUserInfo>("effect-wechat/Sn
   }
 }
 
-const decodeToken = decoder(SnsToken)
-const decodeUserInfo = decoder(SnsUserInfo)
+// The common shapes of the two login answers, built without the schema (a schema decode
+// costs these endpoints more than their JSON parsing). Anything else (a numeric string,
+// an empty unionid, a legacy `sex: "1"`, a missing field) answers undefined and the
+// schema decodes it. test/robust/properties.test.ts checks both ways agree.
+const isText = (u: unknown): u is string => typeof u === "string"
+const isFilled = (u: unknown): u is string => typeof u === "string" && u !== ""
+const optionalId = (u: unknown): Option.Option<string> | undefined =>
+  u === undefined ? Option.none() : isFilled(u) ? Option.some(u) : undefined
+
+const tokenFromWire = (body: Record<string, unknown>): SnsToken | undefined => {
+  const { access_token, expires_in, refresh_token, openid, scope, is_snapshotuser } = body
+  const unionid = optionalId(body["unionid"])
+  if (
+    !isFilled(access_token) || !isFilled(refresh_token) || !isFilled(openid) || unionid === undefined ||
+    typeof expires_in !== "number" || !(expires_in >= 0) ||
+    (scope !== undefined && !isText(scope)) || (is_snapshotuser !== undefined && typeof is_snapshotuser !== "number")
+  ) return undefined
+  return Compat.construct(SnsToken, {
+    accessToken: Redacted.make(access_token),
+    expiresIn: expires_in,
+    refreshToken: Redacted.make(refresh_token),
+    openid,
+    scope: scope === undefined ? [] : splitScope(scope),
+    unionid,
+    isSnapshotUser: is_snapshotuser === 1
+  })
+}
+
+const userInfoFromWire = (body: Record<string, unknown>): SnsUserInfo | undefined => {
+  const { openid, nickname, sex, province, city, country, headimgurl, privilege } = body
+  const unionid = optionalId(body["unionid"])
+  const text = (u: unknown) => u === undefined || isText(u)
+  if (
+    !isFilled(openid) || !isText(nickname) || unionid === undefined ||
+    (sex !== undefined && sex !== 0 && sex !== 1 && sex !== 2) ||
+    !text(province) || !text(city) || !text(country) || !text(headimgurl) ||
+    (privilege !== undefined && !(Array.isArray(privilege) && privilege.every(isText)))
+  ) return undefined
+  return Compat.construct(SnsUserInfo, {
+    openid,
+    nickname,
+    sex: (sex ?? 0) as 0 | 1 | 2,
+    province: (province ?? "") as string,
+    city: (city ?? "") as string,
+    country: (country ?? "") as string,
+    headImgUrl: (headimgurl ?? "") as string,
+    privilege: privilege === undefined ? [] : [...(privilege as ReadonlyArray<string>)],
+    unionid
+  })
+}
+
+const decodeToken = decoder(SnsToken, { fast: tokenFromWire })
+const decodeUserInfo = decoder(SnsUserInfo, { fast: userInfoFromWire })
 const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
 const redeemOnce = makeExchangeOnce("code", "sns/oauth2/access_token", decodeToken)
 

@@ -11,11 +11,13 @@
  * - the state MAC rejects every single-character change (`malformed` or `tampered`).
  */
 import * as Compat from "#compat"
+import type { HttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Option, Schema } from "effect"
+import { Cause, Effect, Exit, Layer, Option, Redacted, Schema } from "effect"
 import fc from "fast-check"
 import { createHash } from "node:crypto"
-import { BasicToken, JsSdk, MiniProgram, Sns, WechatConfig, WechatDecode, WechatError } from "../../src/index.js"
+import { BasicToken, JsSdk, MiniProgram, Sns, TokenStore, WechatConfig, WechatDecode, WechatError } from "../../src/index.js"
+import { Replay } from "../../src/testing/index.js"
 import { failureOf, successOf, isFailure, isSuccess } from "../support/result.js"
 import { isDie } from "#test-compat"
 
@@ -123,6 +125,85 @@ describe("WechatDecode.decoder (issue 9, item 7)", () => {
         expect(failureOf(error)).toMatchObject({ _tag: "InvalidCode", errcode: 40029, errmsg })
       }),
       RUNS
+    )
+  })
+})
+
+/** What a login answer decoded to, comparable: the value's fields (secrets revealed) or the error. */
+const comparable = (result: Compat.Result<unknown, WechatError.WechatError>) => {
+  if (isFailure(result)) {
+    const e = failureOf(result)!
+    return { error: e._tag, detail: "detail" in e ? e.detail : undefined }
+  }
+  const value = successOf(result) as Record<string, unknown>
+  const out: Record<string, unknown> = { class: value.constructor.name }
+  for (const key of Object.keys(value)) {
+    const v = value[key]
+    out[key] = Redacted.isRedacted(v) ? ["redacted", Redacted.value(v)] : Option.isOption(v) ? Option.getOrNull(v) : v
+  }
+  return out
+}
+
+/** Decodes through the library's own path (Sns.refreshToken / Sns.userInfo, answered by a cassette). */
+const throughLibrary = async (path: "sns/oauth2/refresh_token" | "sns/userinfo", body: string) => {
+  const call: Effect.Effect<unknown, WechatError.WechatError, WechatConfig.WechatConfig | HttpClient.HttpClient> = path === "sns/userinfo"
+    ? Sns.userInfo({ accessToken: "ACCESS-TOKEN-0001", openid: "oOpenid0001" })
+    : Sns.refreshToken("REFRESH-TOKEN-0001")
+  const exit = await Effect.runPromiseExit(
+    Compat.result(call).pipe(
+      Effect.provide(Layer.mergeAll(Replay.layer({ interactions: [{ request: { path }, response: { body } }] }), TokenStore.layerMemory)),
+      withConfig
+    )
+  )
+  expect(Exit.isSuccess(exit), Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "").toBe(true)
+  return (exit as Exit.Success<Compat.Result<unknown, WechatError.WechatError>, never>).value
+}
+
+describe("the login answers' fast path (issue 10)", () => {
+  // mostly the shapes WeChat sends, with every field sometimes missing, empty, null, of
+  // another type or a numeric string: each must decode as the schema alone decodes it
+  const odd = fc.oneof(fc.constant(null), fc.constant(""), fc.integer({ min: -3, max: 3 }), fc.integer().map(String), fc.boolean(), fc.jsonValue())
+  const field = <A>(usual: fc.Arbitrary<A>) => fc.oneof({ weight: 6, arbitrary: usual }, { weight: 1, arbitrary: odd })
+  const id = fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/)
+  const token = fc.record({
+    access_token: field(id),
+    expires_in: field(fc.oneof(fc.constant(7200), fc.nat(), fc.double({ min: 0, max: 1e6, noNaN: true }))),
+    refresh_token: field(id),
+    openid: field(id),
+    scope: field(fc.constantFrom("snsapi_base", "snsapi_userinfo", "snsapi_base,snsapi_userinfo", " snsapi_login , ", "")),
+    unionid: field(id),
+    is_snapshotuser: field(fc.constantFrom(0, 1, 2)),
+    extra: field(fc.string())
+  }, { requiredKeys: [] })
+  const profile = fc.record({
+    openid: field(id),
+    nickname: field(nastyString()),
+    sex: field(fc.constantFrom(0, 1, 2, 3, -1, 1.5)),
+    province: field(fc.string()),
+    city: field(fc.string()),
+    country: field(fc.string()),
+    headimgurl: field(fc.webUrl()),
+    privilege: field(fc.array(fc.oneof({ weight: 5, arbitrary: fc.string() }, { weight: 1, arbitrary: fc.integer() }), { maxLength: 3 })),
+    unionid: field(id)
+  }, { requiredKeys: [] })
+
+  it("a token answer: the library decodes it as the schema does", async () => {
+    await fc.assert(
+      fc.asyncProperty(token, async (body) => {
+        const text = JSON.stringify(body)
+        expect(comparable(await throughLibrary("sns/oauth2/refresh_token", text))).toEqual(comparable(decodeSnsToken("sns/oauth2/refresh_token", text)))
+      }),
+      { numRuns: 400 }
+    )
+  })
+
+  it("a profile answer: the library decodes it as the schema does", async () => {
+    await fc.assert(
+      fc.asyncProperty(profile, async (body) => {
+        const text = JSON.stringify(body)
+        expect(comparable(await throughLibrary("sns/userinfo", text))).toEqual(comparable(decodeUserInfo("sns/userinfo", text)))
+      }),
+      { numRuns: 400 }
     )
   })
 })

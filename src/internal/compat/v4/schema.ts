@@ -182,6 +182,17 @@ export const wireStruct = <F extends Schema.Struct.Fields, const M extends WireK
   Schema.Struct(fields).pipe(Schema.encodeKeys(keys))
 
 /**
+ * A schema class instance from values already of its type (`new C(props, true)` /
+ * `new C(props, { disableChecks: true })`): for a decoder's fast path, whose values were
+ * checked field by field.
+ *
+ * @since 0.4.0
+ * @category schema
+ */
+export const construct = <P, A>(Class: new(props: P, options?: { readonly disableChecks?: boolean | undefined }) => A, props: P): A =>
+  new Class(props, { disableChecks: true })
+
+/**
  * A `Schema.Class` whose fields have other names on the wire:
  * `class X extends WireClass<X>("id")(fields, { field: "wire_key" }) {}`.
  *
