@@ -75,7 +75,10 @@ ${rows.join("\n")}
 1. The body is parsed as JSON whatever the \`Content-Type\` (WeChat often sends \`text/plain\`),
    tolerating raw control characters inside strings (seen in nicknames).
 2. \`errcode\` present and non-zero → the typed error above.
-3. \`errcode\` absent or \`0\`, and the endpoint's fields present → success.
+3. \`errcode\` absent or \`0\`, and the endpoint's fields present → success. The two login
+   answers (\`SnsToken\`, \`SnsUserInfo\`) build their common shape directly and leave
+   anything unusual (a numeric string, an empty \`unionid\`, a legacy string \`sex\`) to the
+   schema, with the same result.
 4. Anything else → \`WechatDecodeError\`.
 `
 }

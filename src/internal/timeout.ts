@@ -36,7 +36,7 @@ const live = <A, E, R, E2>(
 ): Effect.Effect<A, E | E2, R> => {
   let timedOut = false
   // closing the scope runs its one finalizer, the client's `controller.abort()`: synchronous
-  const abort = () => Compat.closeScopeSync(scope)
+  const abort = () => Compat.closeScopeNow(scope)
   const timer = setTimeout(() => {
     timedOut = true
     abort()

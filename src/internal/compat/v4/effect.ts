@@ -157,12 +157,15 @@ export const hasInterrupts: <E>(cause: Cause.Cause<E>) => boolean = Cause.hasInt
 export type CloseableScope = Scope.Closeable
 
 /**
- * Closes a scope whose finalizers are synchronous, from outside Effect (a timer).
+ * Closes a scope from outside Effect (a timer): synchronous finalizers run before this
+ * returns, and a failing one cannot throw into the caller.
  *
  * @since 0.4.0
  * @category effect
  */
-export const closeScopeSync = (scope: CloseableScope): void => Effect.runSync(Scope.close(scope, Exit.void))
+export const closeScopeNow = (scope: CloseableScope): void => {
+  Effect.runFork(Scope.close(scope, Exit.void))
+}
 
 /**
  * A running fiber.
