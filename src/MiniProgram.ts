@@ -32,7 +32,7 @@ import { invalid } from "./internal/validate.js"
 import type * as TokenStore from "./TokenStore.js"
 import { decoder } from "./WechatDecode.js"
 import { type Secret, WechatConfig } from "./WechatConfig.js"
-import { Action, type InvalidArgument } from "./WechatError.js"
+import { Action, type InvalidArgument, type WechatError } from "./WechatError.js"
 import { execute } from "./WechatHttp.js"
 import { GroupEnterInfo, OpenData, PhoneNumber, RunData, ShareInfo, StepInfo, UserInfo, Watermark } from "./internal/miniprogramData.js"
 
@@ -188,19 +188,22 @@ const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
  * @since 0.1.0
  * @category endpoints
  */
-export const code2Session = Span.fn("MiniProgram.code2Session")(function*(
+export const code2Session: (
   jsCode: string,
   options?: { readonly binding?: Secret | undefined }
-) {
-  yield* Validate.code("jsCode", jsCode)
-  if (options?.binding !== undefined) yield* Validate.binding("binding", options.binding)
-  const config = yield* WechatConfig
-  return yield* redeemOnce(jsCode, options?.binding, {
-    endpoint: "sns/jscode2session",
-    method: "GET",
-    query: { appid: config.appId, secret: config.appSecret, js_code: Redacted.make(jsCode), grant_type: "authorization_code" }
-  })
-})
+) => Effect.Effect<MiniProgramSession, WechatError, WechatConfig | HttpClient.HttpClient> = Span.plain(
+  "MiniProgram.code2Session",
+  (jsCode: string, options?: { readonly binding?: Secret | undefined }) => {
+    const problem = Validate.codeProblem("jsCode", jsCode) ??
+      (options?.binding === undefined ? undefined : Validate.bindingProblem("binding", options.binding))
+    if (problem !== undefined) return Effect.fail(problem)
+    return redeemOnce(jsCode, options?.binding, (config) => ({
+      endpoint: "sns/jscode2session",
+      method: "GET",
+      query: { appid: config.appId, secret: config.appSecret, js_code: Redacted.make(jsCode), grant_type: "authorization_code" }
+    }))
+  }
+)
 
 /**
  * Options of {@link login}.

@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import * as Compat from "#compat"
+import type { HttpClient } from "#compat"
 import { Clock, Duration, Effect, Option, Redacted, Schema } from "effect"
 import * as Span from "./internal/span.js"
 import { makeExchangeOnce } from "./internal/exchangeOnce.js"
@@ -20,7 +21,7 @@ import * as Validate from "./internal/validate.js"
 import { invalid } from "./internal/validate.js"
 import { decoder } from "./WechatDecode.js"
 import { type Lang, redact, type Secret, WechatConfig } from "./WechatConfig.js"
-import { InvalidArgument, InvalidState } from "./WechatError.js"
+import { InvalidArgument, InvalidState, type WechatError } from "./WechatError.js"
 import { execute } from "./WechatHttp.js"
 
 const splitScope = (s: string): Array<string> => s.split(",").map((x) => x.trim()).filter((x) => x !== "")
@@ -467,16 +468,23 @@ export interface ExchangeOptions {
  * @since 0.1.0
  * @category endpoints
  */
-export const exchangeCode = Span.fn("Sns.exchangeCode")(function*(code: string, options?: ExchangeOptions) {
-  yield* Validate.code("code", code)
-  if (options?.binding !== undefined) yield* Validate.binding("binding", options.binding)
-  const config = yield* WechatConfig
-  return yield* redeemOnce(code, options?.binding, {
-    endpoint: "sns/oauth2/access_token",
-    method: "GET",
-    query: { appid: config.appId, secret: config.appSecret, code: Redacted.make(code), grant_type: "authorization_code" }
-  })
-})
+export const exchangeCode: (
+  code: string,
+  options?: ExchangeOptions
+) => Effect.Effect<SnsToken, WechatError, WechatConfig | HttpClient.HttpClient> = Span.plain(
+  "Sns.exchangeCode",
+  (code: string, options?: ExchangeOptions) => {
+    // checked in place: no Effect step for a good input on every login's path
+    const problem = Validate.codeProblem("code", code) ??
+      (options?.binding === undefined ? undefined : Validate.bindingProblem("binding", options.binding))
+    if (problem !== undefined) return Effect.fail(problem)
+    return redeemOnce(code, options?.binding, (config) => ({
+      endpoint: "sns/oauth2/access_token",
+      method: "GET",
+      query: { appid: config.appId, secret: config.appSecret, code: Redacted.make(code), grant_type: "authorization_code" }
+    }))
+  }
+)
 
 /**
  * Refreshes a web token (`sns/oauth2/refresh_token`). While the access token is valid,

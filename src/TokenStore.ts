@@ -17,6 +17,7 @@ import { Clock, Duration, Effect, Layer, Option, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Deployment from "./internal/deployment.js"
 import * as FileStore from "./internal/fileStore.js"
+import * as SyncStore from "./internal/syncStore.js"
 import { InvalidArgument } from "./WechatError.js"
 
 /**
@@ -178,7 +179,7 @@ const makeMemoryUnsafe = (options: MemoryOptions = {}): Service => {
     map.set(k, { value, expiresAt })
   }
   const now = Clock.currentTimeMillis
-  return {
+  return SyncStore.register({
     shared: false,
     get: (k) => Effect.map(now, (t) => Option.map(Compat.fromNullable(live(cells, k, t)), (c) => c.value)),
     getWithTtl: (k) =>
@@ -214,7 +215,13 @@ const makeMemoryUnsafe = (options: MemoryOptions = {}): Service => {
         write(locks, k, token, t + Duration.toMillis(ttl))
         return true
       })
-  }
+  }, {
+    get: (k, t) => live(cells, k, t)?.value,
+    set: (k, value, ttlMillis, t) => {
+      write(cells, k, value, t + ttlMillis)
+      sweep(t)
+    }
+  })
 }
 
 /**

@@ -16,7 +16,7 @@
  */
 import * as Compat from "#compat"
 import type { HttpClient } from "#compat"
-import { type Cause, Context, Duration, Effect, Exit, Option, Redacted, Schema } from "effect"
+import { type Cause, type Clock, Context, Duration, Effect, Option, Redacted, Schema } from "effect"
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as TokenStore from "../TokenStore.js"
 import type { Decoder } from "../WechatDecode.js"
@@ -26,6 +26,7 @@ import { execute, type Request } from "../WechatHttp.js"
 import * as Deployment from "./deployment.js"
 import { type Keys, keysOf } from "./keys.js"
 import * as Lock from "./lock.js"
+import * as SyncStore from "./syncStore.js"
 
 /** How long `CodeAlreadyUsed` / `InvalidCode` are kept, so a burst of duplicates costs one call. */
 export const failureTtl = Duration.seconds(10)
@@ -99,6 +100,7 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
   const redeemFor = (
     config: WechatConfigService,
     store: TokenStore.Service,
+    clock: Clock.Clock,
     code: string,
     binding: Secret | undefined,
     request: Request
@@ -107,32 +109,34 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
     const k = TokenStore.key(config.appId, kind, keys.digest(kind, code))
     // a caller without a binding gets one nobody else has: it alone sees its result
     const mine = binding === undefined ? randomBytes(16).toString("hex") : keys.digest("binding", Redacted.value(redact(binding)))
+    // a process-local memory store is read and written in place, without an Effect step each
+    const local = SyncStore.of(store)
 
     const read: Effect.Effect<Option.Option<Outcome<A>>> = store.get(k).pipe(
       Effect.map(Option.flatMap((raw) => open(keys, k, raw))),
       Compat.catchAll((e) => Effect.as(warn("the token store could not be read", e), Option.none()))
     )
-    const keep = (value: Stored, ttl: Duration.Duration) =>
-      store.set(k, keys.seal(k, JSON.stringify(value)), ttl).pipe(
-        Compat.catchAll((e) => warn("the exchange result could not be cached", e))
-      )
-
-    const redeem: Effect.Effect<Outcome<A>, never, HttpClient.HttpClient | WechatConfig> = Effect.flatMap(
-      Effect.exit(execute(request, withText)),
-      (exit): Effect.Effect<Outcome<A>> => {
-        if (Exit.isSuccess(exit)) {
-          return Effect.as(
-            keep(binding === undefined ? { s: 1 } : { b: mine, t: exit.value.text }, config.duplicateWindow),
-            { _tag: "Redeemed", binding: mine, value: exit.value.value }
-          )
-        }
-        const failed = Compat.failureOption(exit.cause)
-        // a defect or an interruption is not an outcome: it propagates as is
-        if (Option.isNone(failed)) return Effect.failCause(exit.cause as Cause.Cause<never>)
-        const outcome = { _tag: "Failed", error: failed.value } as const
-        return cacheable(failed.value) ? Effect.as(keep({ e: encodeError(failed.value) }, failureTtl), outcome) : Effect.succeed(outcome)
+    // keeps `value`, then answers `outcome` (in place when the store allows)
+    const keep = <O>(value: Stored, ttl: Duration.Duration, outcome: O): Effect.Effect<O> => {
+      const sealed = keys.seal(k, JSON.stringify(value))
+      if (local === undefined) {
+        return Effect.as(store.set(k, sealed, ttl).pipe(Compat.catchAll((e) => warn("the exchange result could not be cached", e))), outcome)
       }
-    )
+      local.set(k, sealed, Duration.toMillis(ttl), Compat.clockMillis(clock))
+      return Effect.succeed(outcome)
+    }
+
+    const redeem: Effect.Effect<Outcome<A>, never, HttpClient.HttpClient | WechatConfig> = Effect.matchCauseEffect(execute(request, withText), {
+      onSuccess: ({ text, value }): Effect.Effect<Outcome<A>> =>
+        keep(binding === undefined ? { s: 1 } : { b: mine, t: text }, config.duplicateWindow, { _tag: "Redeemed", binding: mine, value }),
+      onFailure: (cause): Effect.Effect<Outcome<A>> => {
+        const failed = Compat.failureOption(cause)
+        // a defect or an interruption is not an outcome: it propagates as is
+        if (Option.isNone(failed)) return Effect.failCause(cause as Cause.Cause<never>)
+        const outcome = { _tag: "Failed", error: failed.value } as const
+        return cacheable(failed.value) ? keep({ e: encodeError(failed.value) }, failureTtl, outcome) : Effect.succeed(outcome)
+      }
+    })
 
     // In process, the single flight already serialises duplicates: a process-local store
     // needs one read and, when nothing is kept, the redemption. A shared store adds its
@@ -140,6 +144,12 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
     // holds the lock.
     const work: Effect.Effect<Outcome<A>, never, HttpClient.HttpClient | WechatConfig> = store.shared
       ? shared(store, k, config, read, redeem)
+      : local !== undefined
+      ? Effect.suspend(() => {
+        const raw = local.get(k, Compat.clockMillis(clock))
+        const found = raw === undefined ? Option.none() : open(keys, k, raw)
+        return Option.isSome(found) ? Effect.succeed(found.value) : redeem
+      })
       : Effect.flatMap(read, (found) => (Option.isSome(found) ? Effect.succeed(found.value) : redeem))
 
     return Effect.flatMap(Lock.singleFlight(flightsOf(store), k, work), (outcome): Effect.Effect<A, WechatError> => {
@@ -179,16 +189,16 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
   return (
     code: string,
     binding: Secret | undefined,
-    request: Request
+    request: (config: WechatConfigService) => Request
   ): Effect.Effect<A, WechatError, WechatConfig | HttpClient.HttpClient> =>
-    // one step reads the config and the store: this is every login's path
+    // one step reads the config, the store and the clock: this is every login's path
     Compat.withFiber((fiber) => {
       const context = Compat.fiberContext(fiber) as Context.Context<WechatConfig>
       const config = Context.get(context, WechatConfig)
       const store = Context.get(context as Context.Context<never>, TokenStore.TokenStore)
       const feature = endpoint === "sns/jscode2session" ? "MiniProgram.code2Session" : "Sns.exchangeCode"
       const warning = Deployment.localWarning(feature, store, TokenStore.isProcessDefault(store))
-      const run = redeemFor(config, store, code, binding, request)
+      const run = redeemFor(config, store, Compat.fiberClock(fiber), code, binding, request(config))
       return warning === undefined ? run : Effect.andThen(warning, run)
     })
 }

@@ -24,6 +24,16 @@ export const span = <A, E, R>(effect: Effect.Effect<A, E, R>, name: string): Eff
 /** `effect` in a span named `name`, without a stack trace. */
 export const withSpan = <A, E, R>(effect: Effect.Effect<A, E, R>, name: string): Effect.Effect<A, E, R> => Effect.withSpan(effect, name, OPTIONS)
 
+/**
+ * `f` with a span named `name` around each call's effect, like {@link fn} but for a body
+ * that builds its effect directly (no generator: a code exchange's own steps are few).
+ */
+export const plain = <Args extends ReadonlyArray<unknown>, A, E, R>(
+  name: string,
+  f: (...args: Args) => Effect.Effect<A, E, R>
+): (...args: Args) => Effect.Effect<A, E, R> =>
+  Object.defineProperty((...args: Args) => span(f(...args), name), "length", { value: f.length, configurable: true })
+
 /** Like `Effect.fn(name)(body)`: a span named `name` around each call, no stack trace. */
 export const fn = (name: string): Effect.fn.Untraced =>
   ((body: (...args: Array<unknown>) => Generator<never, unknown, never>, ...pipeables: Array<(e: Effect.Effect<unknown, unknown, unknown>, ...args: Array<unknown>) => Effect.Effect<unknown, unknown, unknown>>) => {

@@ -19,14 +19,20 @@ export const MAX_TOKEN = 2048
 
 const describeLength = (value: string, max: number) => (value.length > max ? `is ${value.length} characters, at most ${max} are accepted` : undefined)
 
+/** What is wrong with a code (`code`, `js_code`: 1 to 256 printable ASCII characters), if anything. */
+export const codeProblem = (argument: string, value: unknown): InvalidArgument | undefined => {
+  if (typeof value !== "string") return invalid(argument, "must be a string")
+  if (value.trim() === "") return invalid(argument, "must not be empty")
+  const long = describeLength(value, MAX_CODE)
+  if (long !== undefined) return invalid(argument, long)
+  if (!OPAQUE.test(value)) return invalid(argument, "must be printable ASCII without spaces or control characters")
+  return undefined
+}
+
 /** A code (`code`, `js_code`): 1 to 256 printable ASCII characters. */
 export const code = (argument: string, value: unknown): Effect.Effect<string, InvalidArgument> => {
-  if (typeof value !== "string") return Effect.fail(invalid(argument, "must be a string"))
-  if (value.trim() === "") return Effect.fail(invalid(argument, "must not be empty"))
-  const long = describeLength(value, MAX_CODE)
-  if (long !== undefined) return Effect.fail(invalid(argument, long))
-  if (!OPAQUE.test(value)) return Effect.fail(invalid(argument, "must be printable ASCII without spaces or control characters"))
-  return Effect.succeed(value)
+  const problem = codeProblem(argument, value)
+  return problem === undefined ? Effect.succeed(value as string) : Effect.fail(problem)
 }
 
 /** A secret token or ticket (plain or `Redacted`): 1 to 2048 printable ASCII characters. */
@@ -48,14 +54,21 @@ export const openid = (value: unknown, argument = "openid"): Effect.Effect<strin
     ? Effect.succeed(value)
     : Effect.fail(invalid(argument, typeof value !== "string" || value === "" ? "must be a non-empty string" : "must be 1 to 128 characters of [A-Za-z0-9_-]"))
 
+/** What is wrong with a binding or session id (1 to 1024 characters, no control characters), if anything. */
+export const bindingProblem = (argument: string, value: unknown): InvalidArgument | undefined => {
+  const text = Redacted.isRedacted(value) ? Redacted.value(value) : value
+  if (typeof text !== "string") return invalid(argument, "must be a string")
+  if (text.trim() === "") return invalid(argument, "must not be empty")
+  if (text.length > 1024) return invalid(argument, "must be at most 1024 characters")
+  if (/[\u0000-\u001f\u007f]/.test(text)) return invalid(argument, "must not hold control characters")
+  return undefined
+}
+
 /** A binding or session id: 1 to 1024 characters, no control characters (it is only hashed). */
 export const binding = (argument: string, value: unknown): Effect.Effect<string, InvalidArgument> => {
-  const text = Redacted.isRedacted(value) ? Redacted.value(value) : value
-  if (typeof text !== "string") return Effect.fail(invalid(argument, "must be a string"))
-  if (text.trim() === "") return Effect.fail(invalid(argument, "must not be empty"))
-  if (text.length > 1024) return Effect.fail(invalid(argument, "must be at most 1024 characters"))
-  if (/[\u0000-\u001f\u007f]/.test(text)) return Effect.fail(invalid(argument, "must not hold control characters"))
-  return Effect.succeed(text)
+  const problem = bindingProblem(argument, value)
+  if (problem !== undefined) return Effect.fail(problem)
+  return Effect.succeed(Redacted.isRedacted(value) ? Redacted.value(value) as string : value as string)
 }
 
 /** One of the listed values. */
