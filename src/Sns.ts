@@ -532,18 +532,24 @@ export const checkToken = Span.fn("Sns.checkToken")(function*(params: {
  * @since 0.1.0
  * @category endpoints
  */
-export const userInfo = Span.fn("Sns.userInfo")(function*(params: {
+export const userInfo: (params: {
   readonly accessToken: Secret
   readonly openid: string
   readonly lang?: Lang | undefined
-}) {
-  const accessToken = yield* Validate.token("accessToken", params.accessToken)
-  const openid = yield* Validate.openid(params.openid)
-  const config = yield* WechatConfig
-  const lang = params.lang === undefined ? config.lang : yield* Validate.oneOf("lang", params.lang, LANGS)
-  return yield* execute({
-    endpoint: "sns/userinfo",
-    method: "GET",
-    query: { access_token: accessToken, openid, lang }
-  }, decodeUserInfo)
+}) => Effect.Effect<SnsUserInfo, WechatError, WechatConfig | HttpClient.HttpClient> = Span.plain("Sns.userInfo", (params: {
+  readonly accessToken: Secret
+  readonly openid: string
+  readonly lang?: Lang | undefined
+}) => {
+  // checked in place: no Effect step for a good input on every login's path
+  const problem = Validate.tokenProblem("accessToken", params.accessToken) ?? Validate.openidProblem(params.openid) ??
+    (params.lang === undefined ? undefined : Validate.oneOfProblem("lang", params.lang, LANGS))
+  if (problem !== undefined) return Effect.fail(problem)
+  const accessToken = Validate.redactSecret(params.accessToken)
+  return Effect.flatMap(WechatConfig, (config) =>
+    execute({
+      endpoint: "sns/userinfo",
+      method: "GET",
+      query: { access_token: accessToken, openid: params.openid, lang: params.lang ?? config.lang }
+    }, decodeUserInfo))
 })

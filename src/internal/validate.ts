@@ -35,24 +35,36 @@ export const code = (argument: string, value: unknown): Effect.Effect<string, In
   return problem === undefined ? Effect.succeed(value as string) : Effect.fail(problem)
 }
 
+/** What is wrong with a secret token or ticket (plain or `Redacted`: 1 to 2048 printable ASCII characters), if anything. */
+export const tokenProblem = (argument: string, value: unknown): InvalidArgument | undefined => {
+  const text = Redacted.isRedacted(value) ? Redacted.value(value) : value
+  if (typeof text !== "string") return invalid(argument, "must be a string or a Redacted string")
+  if (text.trim() === "") return invalid(argument, "must not be empty")
+  const long = describeLength(text, MAX_TOKEN)
+  if (long !== undefined) return invalid(argument, long)
+  if (!OPAQUE.test(text)) return invalid(argument, "must be printable ASCII without spaces or control characters")
+  return undefined
+}
+
 /** A secret token or ticket (plain or `Redacted`): 1 to 2048 printable ASCII characters. */
 export const token = (argument: string, value: unknown): Effect.Effect<Redacted.Redacted<string>, InvalidArgument> => {
-  const text = Redacted.isRedacted(value) ? Redacted.value(value) : value
-  if (typeof text !== "string") return Effect.fail(invalid(argument, "must be a string or a Redacted string"))
-  if (text.trim() === "") return Effect.fail(invalid(argument, "must not be empty"))
-  const long = describeLength(text, MAX_TOKEN)
-  if (long !== undefined) return Effect.fail(invalid(argument, long))
-  if (!OPAQUE.test(text)) return Effect.fail(invalid(argument, "must be printable ASCII without spaces or control characters"))
-  return Effect.succeed(Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(text))
+  const problem = tokenProblem(argument, value)
+  return problem === undefined ? Effect.succeed(redactSecret(value as Secret)) : Effect.fail(problem)
 }
 
 const OPENID = /^[A-Za-z0-9_-]{1,128}$/
 
-/** An openid (28 characters of `[A-Za-z0-9_-]` as WeChat issues them; up to 128 accepted). */
-export const openid = (value: unknown, argument = "openid"): Effect.Effect<string, InvalidArgument> =>
+/** What is wrong with an openid (28 characters of `[A-Za-z0-9_-]` as WeChat issues them; up to 128 accepted), if anything. */
+export const openidProblem = (value: unknown, argument = "openid"): InvalidArgument | undefined =>
   typeof value === "string" && OPENID.test(value)
-    ? Effect.succeed(value)
-    : Effect.fail(invalid(argument, typeof value !== "string" || value === "" ? "must be a non-empty string" : "must be 1 to 128 characters of [A-Za-z0-9_-]"))
+    ? undefined
+    : invalid(argument, typeof value !== "string" || value === "" ? "must be a non-empty string" : "must be 1 to 128 characters of [A-Za-z0-9_-]")
+
+/** An openid (28 characters of `[A-Za-z0-9_-]` as WeChat issues them; up to 128 accepted). */
+export const openid = (value: unknown, argument = "openid"): Effect.Effect<string, InvalidArgument> => {
+  const problem = openidProblem(value, argument)
+  return problem === undefined ? Effect.succeed(value as string) : Effect.fail(problem)
+}
 
 /** What is wrong with a binding or session id (1 to 1024 characters, no control characters), if anything. */
 export const bindingProblem = (argument: string, value: unknown): InvalidArgument | undefined => {
@@ -71,11 +83,15 @@ export const binding = (argument: string, value: unknown): Effect.Effect<string,
   return Effect.succeed(Redacted.isRedacted(value) ? Redacted.value(value) as string : value as string)
 }
 
+/** What is wrong with a value that must be one of the listed values, if anything. */
+export const oneOfProblem = (argument: string, value: unknown, values: ReadonlyArray<string>, action: Action = "stop"): InvalidArgument | undefined =>
+  typeof value === "string" && values.includes(value) ? undefined : invalid(argument, `must be one of ${values.join(", ")}`, action)
+
 /** One of the listed values. */
-export const oneOf = <const A extends string>(argument: string, value: unknown, values: ReadonlyArray<A>, action: Action = "stop"): Effect.Effect<A, InvalidArgument> =>
-  typeof value === "string" && (values as ReadonlyArray<string>).includes(value)
-    ? Effect.succeed(value as A)
-    : Effect.fail(invalid(argument, `must be one of ${values.join(", ")}`, action))
+export const oneOf = <const A extends string>(argument: string, value: unknown, values: ReadonlyArray<A>, action: Action = "stop"): Effect.Effect<A, InvalidArgument> => {
+  const problem = oneOfProblem(argument, value, values, action)
+  return problem === undefined ? Effect.succeed(value as A) : Effect.fail(problem)
+}
 
 /** A real boolean (plain JS can pass anything). */
 export const boolean = (argument: string, value: unknown, action: Action = "stop"): Effect.Effect<boolean, InvalidArgument> =>
