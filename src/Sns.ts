@@ -542,8 +542,9 @@ export const userInfo: (params: {
   readonly lang?: Lang | undefined
 }) => {
   // checked in place: no Effect step for a good input on every login's path
-  const problem = Validate.tokenProblem("accessToken", params.accessToken) ?? Validate.openidProblem(params.openid) ??
-    (params.lang === undefined ? undefined : Validate.oneOfProblem("lang", params.lang, LANGS))
+  // `params?.`: a plain-JS caller's missing object is an InvalidArgument too, not a throw
+  const problem = Validate.tokenProblem("accessToken", params?.accessToken) ?? Validate.openidProblem(params?.openid) ??
+    (params?.lang === undefined ? undefined : Validate.oneOfProblem("lang", params.lang, LANGS))
   if (problem !== undefined) return Effect.fail(problem)
   const accessToken = Validate.redactSecret(params.accessToken)
   return Effect.flatMap(WechatConfig, (config) =>

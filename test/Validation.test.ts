@@ -116,6 +116,7 @@ describe("bad input never reaches WeChat or the store", () => {
         [Sns.checkToken({ accessToken: "token", openid: "o1\r\n" }), "openid"],
         [Sns.userInfo({ accessToken: "token", openid: "o".repeat(200) }), "openid"],
         [Sns.userInfo({ accessToken: "token", openid: "oValid", lang: "xx" as "en" }), "lang"],
+        [Sns.userInfo(null as unknown as { accessToken: string; openid: string }), "accessToken"],
         [JsSdk.getTicket({ accessToken: "" }), "accessToken"],
         [JsSdk.getTicket({ accessToken: "token", type: "all" as "jsapi" }), "type"],
         [BasicToken.fetchStable({ forceRefresh: "true" as unknown as boolean }), "forceRefresh"],
