@@ -15,6 +15,8 @@ const [dirA, dirB] = process.argv.slice(2)
 if (dirA === undefined || dirB === undefined) throw new Error("usage: ab.ts <build a> <build b>")
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 40)
 const PER_ROUND = Number(process.env.AB_LOGINS ?? 500)
+// logins in flight at once (the bench's 64-way runs: AB_CONCURRENCY=64)
+const CONCURRENCY = Number(process.env.AB_CONCURRENCY ?? 1)
 
 const token = JSON.stringify({
   access_token: "86_" + "x".repeat(100),
@@ -77,16 +79,28 @@ const floor = (): Contender => {
   return { name: "floor", run: () => runtime.runPromise(login), dispose: () => runtime.dispose() }
 }
 
+/** `n` runs of `run`, `CONCURRENCY` at a time. */
+const times = async (n: number, run: () => Promise<unknown>) => {
+  let started = 0
+  const worker = async () => {
+    while (started < n) {
+      started++
+      await run()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, n) }, worker))
+}
+
 const contenders = [floor(), await library("a", dirA), await library("b", dirB)]
 const cpu: Record<string, Array<number>> = { floor: [], a: [], b: [] }
 const ratios: Array<number> = []
-for (const c of contenders) for (let i = 0; i < 3000; i++) await c.run()
+for (const c of contenders) await times(3000, c.run)
 for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 === 0 ? contenders : contenders.slice().reverse()
   const perLogin: Record<string, number> = {}
   for (const c of order) {
     const before = process.cpuUsage()
-    for (let i = 0; i < PER_ROUND; i++) await c.run()
+    await times(PER_ROUND, c.run)
     const used = process.cpuUsage(before)
     perLogin[c.name] = (used.user + used.system) / PER_ROUND
     cpu[c.name]!.push(perLogin[c.name]!)
@@ -108,8 +122,9 @@ const summary = {
   a_over_floor: Number((median(cpu.a!) / median(cpu.floor!)).toFixed(3)),
   b_over_floor: Number((median(cpu.b!) / median(cpu.floor!)).toFixed(3)),
   rounds: ROUNDS,
-  logins_per_round: PER_ROUND
+  logins_per_round: PER_ROUND,
+  concurrency: CONCURRENCY
 }
-console.log(`CPU per login (median of ${ROUNDS} rounds of ${PER_ROUND}): floor ${summary.floor_us} µs, a ${summary.a_us} µs, b ${summary.b_us} µs`)
+console.log(`CPU per login (median of ${ROUNDS} rounds of ${PER_ROUND}, ${CONCURRENCY} in flight): floor ${summary.floor_us} µs, a ${summary.a_us} µs, b ${summary.b_us} µs`)
 console.log(`b / a ${summary.b_over_a} (interquartile ${summary.b_over_a_iqr.join("–")}; all rounds together ${summary.b_over_a_total}); a / floor ${summary.a_over_floor}, b / floor ${summary.b_over_floor}`)
 console.log(JSON.stringify(summary))
