@@ -175,7 +175,7 @@ const userInfoFromWire = (body: Record<string, unknown>): SnsUserInfo | undefine
 const decodeToken = decoder(SnsToken, { fast: tokenFromWire })
 const decodeUserInfo = decoder(SnsUserInfo, { fast: userInfoFromWire })
 const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
-const redeemOnce = makeExchangeOnce("code", "sns/oauth2/access_token", decodeToken)
+const redeemOnce = makeExchangeOnce("code", "sns/oauth2/access_token", decodeToken, "code")
 
 const STATE = /^[A-Za-z0-9]*$/
 const LANGS: ReadonlyArray<Lang> = ["zh_CN", "zh_TW", "en"]
@@ -473,17 +473,12 @@ export const exchangeCode: (
   options?: ExchangeOptions
 ) => Effect.Effect<SnsToken, WechatError, WechatConfig | HttpClient.HttpClient> = Span.plain(
   "Sns.exchangeCode",
-  (code: string, options?: ExchangeOptions) => {
-    // checked in place: no Effect step for a good input on every login's path
-    const problem = Validate.codeProblem("code", code) ??
-      (options?.binding === undefined ? undefined : Validate.bindingProblem("binding", options.binding))
-    if (problem !== undefined) return Effect.fail(problem)
-    return redeemOnce(code, options?.binding, (config) => ({
+  (code: string, options?: ExchangeOptions) =>
+    redeemOnce(code, options?.binding, (config) => ({
       endpoint: "sns/oauth2/access_token",
       method: "GET",
       query: { appid: config.appId, secret: config.appSecret, code: Redacted.make(code), grant_type: "authorization_code" }
     }))
-  }
 )
 
 /**

@@ -27,6 +27,7 @@ import * as Deployment from "./deployment.js"
 import { type Keys, keysOf } from "./keys.js"
 import * as Lock from "./lock.js"
 import * as SyncStore from "./syncStore.js"
+import * as Validate from "./validate.js"
 
 /** How long `CodeAlreadyUsed` / `InvalidCode` are kept, so a burst of duplicates costs one call. */
 export const failureTtl = Duration.seconds(10)
@@ -73,9 +74,9 @@ const warn = (what: string, error: TokenStore.TokenStoreError) =>
 
 /**
  * The redemption of one kind of code (`code`, `jscode`) at `endpoint`, whose answer
- * `decode` reads.
+ * `decode` reads; a bad code fails with `InvalidArgument` naming `codeArgument`.
  */
-export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Decoder<A>) => {
+export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Decoder<A>, codeArgument: string) => {
   // the exchange keeps WeChat's text beside the value, to store it as it came
   const withText: Decoder<{ readonly value: A; readonly text: string }> = (e, text, secrets) =>
     Compat.Result.map(decode(e, text, secrets), (value) => ({ value, text }))
@@ -190,9 +191,13 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
     code: string,
     binding: Secret | undefined,
     request: (config: WechatConfigService) => Request
-  ): Effect.Effect<A, WechatError, WechatConfig | HttpClient.HttpClient> =>
-    // one step reads the config, the store and the clock: this is every login's path
-    Compat.withFiber((fiber) => {
+  ): Effect.Effect<A, WechatError, WechatConfig | HttpClient.HttpClient> => {
+    // checked in place: no Effect step for a good input on every login's path
+    const problem = Validate.codeProblem(codeArgument, code) ??
+      (binding === undefined ? undefined : Validate.bindingProblem("binding", binding))
+    if (problem !== undefined) return Effect.fail(problem)
+    // one step reads the config, the store and the clock
+    return Compat.withFiber((fiber) => {
       const context = Compat.fiberContext(fiber) as Context.Context<WechatConfig>
       const config = Context.get(context, WechatConfig)
       const store = Context.get(context as Context.Context<never>, TokenStore.TokenStore)
@@ -201,4 +206,5 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
       const run = redeemFor(config, store, Compat.fiberClock(fiber), code, binding, request(config))
       return warning === undefined ? run : Effect.andThen(warning, run)
     })
+  }
 }

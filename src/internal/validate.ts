@@ -17,6 +17,10 @@ const OPAQUE = /^[\x21-\x7e]+$/
 export const MAX_CODE = 256
 export const MAX_TOKEN = 2048
 
+/** The checked value when there is no problem, else the problem as a failure. */
+const checked = <A>(problem: InvalidArgument | undefined, value: () => A): Effect.Effect<A, InvalidArgument> =>
+  problem === undefined ? Effect.succeed(value()) : Effect.fail(problem)
+
 const describeLength = (value: string, max: number) => (value.length > max ? `is ${value.length} characters, at most ${max} are accepted` : undefined)
 
 /** What is wrong with a code (`code`, `js_code`: 1 to 256 printable ASCII characters), if anything. */
@@ -30,10 +34,8 @@ export const codeProblem = (argument: string, value: unknown): InvalidArgument |
 }
 
 /** A code (`code`, `js_code`): 1 to 256 printable ASCII characters. */
-export const code = (argument: string, value: unknown): Effect.Effect<string, InvalidArgument> => {
-  const problem = codeProblem(argument, value)
-  return problem === undefined ? Effect.succeed(value as string) : Effect.fail(problem)
-}
+export const code = (argument: string, value: unknown): Effect.Effect<string, InvalidArgument> =>
+  checked(codeProblem(argument, value), () => value as string)
 
 /** What is wrong with a secret token or ticket (plain or `Redacted`: 1 to 2048 printable ASCII characters), if anything. */
 export const tokenProblem = (argument: string, value: unknown): InvalidArgument | undefined => {
@@ -47,10 +49,8 @@ export const tokenProblem = (argument: string, value: unknown): InvalidArgument 
 }
 
 /** A secret token or ticket (plain or `Redacted`): 1 to 2048 printable ASCII characters. */
-export const token = (argument: string, value: unknown): Effect.Effect<Redacted.Redacted<string>, InvalidArgument> => {
-  const problem = tokenProblem(argument, value)
-  return problem === undefined ? Effect.succeed(redactSecret(value as Secret)) : Effect.fail(problem)
-}
+export const token = (argument: string, value: unknown): Effect.Effect<Redacted.Redacted<string>, InvalidArgument> =>
+  checked(tokenProblem(argument, value), () => redactSecret(value as Secret))
 
 const OPENID = /^[A-Za-z0-9_-]{1,128}$/
 
@@ -61,10 +61,8 @@ export const openidProblem = (value: unknown, argument = "openid"): InvalidArgum
     : invalid(argument, typeof value !== "string" || value === "" ? "must be a non-empty string" : "must be 1 to 128 characters of [A-Za-z0-9_-]")
 
 /** An openid (28 characters of `[A-Za-z0-9_-]` as WeChat issues them; up to 128 accepted). */
-export const openid = (value: unknown, argument = "openid"): Effect.Effect<string, InvalidArgument> => {
-  const problem = openidProblem(value, argument)
-  return problem === undefined ? Effect.succeed(value as string) : Effect.fail(problem)
-}
+export const openid = (value: unknown, argument = "openid"): Effect.Effect<string, InvalidArgument> =>
+  checked(openidProblem(value, argument), () => value as string)
 
 /** What is wrong with a binding or session id (1 to 1024 characters, no control characters), if anything. */
 export const bindingProblem = (argument: string, value: unknown): InvalidArgument | undefined => {
@@ -77,21 +75,16 @@ export const bindingProblem = (argument: string, value: unknown): InvalidArgumen
 }
 
 /** A binding or session id: 1 to 1024 characters, no control characters (it is only hashed). */
-export const binding = (argument: string, value: unknown): Effect.Effect<string, InvalidArgument> => {
-  const problem = bindingProblem(argument, value)
-  if (problem !== undefined) return Effect.fail(problem)
-  return Effect.succeed(Redacted.isRedacted(value) ? Redacted.value(value) as string : value as string)
-}
+export const binding = (argument: string, value: unknown): Effect.Effect<string, InvalidArgument> =>
+  checked(bindingProblem(argument, value), () => (Redacted.isRedacted(value) ? Redacted.value(value) : value) as string)
 
 /** What is wrong with a value that must be one of the listed values, if anything. */
 export const oneOfProblem = (argument: string, value: unknown, values: ReadonlyArray<string>, action: Action = "stop"): InvalidArgument | undefined =>
   typeof value === "string" && values.includes(value) ? undefined : invalid(argument, `must be one of ${values.join(", ")}`, action)
 
 /** One of the listed values. */
-export const oneOf = <const A extends string>(argument: string, value: unknown, values: ReadonlyArray<A>, action: Action = "stop"): Effect.Effect<A, InvalidArgument> => {
-  const problem = oneOfProblem(argument, value, values, action)
-  return problem === undefined ? Effect.succeed(value as A) : Effect.fail(problem)
-}
+export const oneOf = <const A extends string>(argument: string, value: unknown, values: ReadonlyArray<A>, action: Action = "stop"): Effect.Effect<A, InvalidArgument> =>
+  checked(oneOfProblem(argument, value, values, action), () => value as A)
 
 /** A real boolean (plain JS can pass anything). */
 export const boolean = (argument: string, value: unknown, action: Action = "stop"): Effect.Effect<boolean, InvalidArgument> =>
