@@ -5,9 +5,10 @@
  * b / a is the result. Interleaving in one process cancels most of a noisy machine's drift,
  * which moves whole-run figures by up to 20% here: this tells a 2% change from none. The
  * Effect floor (the same two requests by hand on the same client) runs in the same rounds.
- * Run through `bench/ab.sh`; method in docs/performance.md.
+ * Run through `bench/ab.sh` (`--v4`: the Effect 4 edition, on Node 22); method in
+ * docs/performance.md.
  */
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientResponse } from "#bench-compat"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { pathToFileURL } from "node:url"
 
@@ -38,8 +39,7 @@ const profile = JSON.stringify({
 })
 const answer = (request: Parameters<typeof HttpClientResponse.fromWeb>[0], body: string) =>
   HttpClientResponse.fromWeb(request, new Response(body, { headers: { "content-type": "text/plain", "content-length": String(Buffer.byteLength(body)) } }))
-const canned = Layer.succeed(
-  HttpClient.HttpClient,
+const canned = Layer.succeed(HttpClient.HttpClient)(
   HttpClient.make((request) => Effect.succeed(answer(request, request.url.includes("userinfo") ? profile : token)))
 )
 

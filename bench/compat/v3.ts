@@ -3,11 +3,11 @@
  * differently (HTTP clients, runtimes, clocks, timeouts, the flags of its processes), with
  * the same export names as `./v4.ts`. Shared bench files import it as `#bench-compat`.
  */
-import { FetchHttpClient, HttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, Effect, Layer, ManagedRuntime, Runtime } from "effect"
 
-export { HttpClient }
+export { HttpClient, HttpClientResponse }
 
 /** Which edition this kernel is. */
 export const edition: "v3" | "v4" = "v3"

@@ -4,9 +4,9 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, Effect, Layer, ManagedRuntime } from "effect"
-import { FetchHttpClient, HttpClient } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpClientResponse } from "effect/http"
 
-export { HttpClient }
+export { HttpClient, HttpClientResponse }
 
 /** Which edition this kernel is. */
 export const edition: "v3" | "v4" = "v4"
