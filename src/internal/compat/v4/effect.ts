@@ -83,12 +83,13 @@ export const timeoutFail = <A, E, R, E2>(
 export const fork = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<RuntimeFiber<A, E>, never, R> => Effect.forkChild(self)
 
 /**
- * Forks a fiber that outlives its parent.
+ * Forks a fiber that outlives its parent. It starts at once, in the caller's turn, rather
+ * than on the scheduler's next tick (the code exchange's single flight forks one per login).
  *
  * @since 0.3.0
  * @category effect
  */
-export const forkDetach = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<RuntimeFiber<A, E>, never, R> => Effect.forkDetach(self)
+export const forkDetach = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<RuntimeFiber<A, E>, never, R> => Effect.forkDetach(self, { startImmediately: true })
 
 /**
  * An effect completed by a callback; the returned effect, if any, runs when the waiting
