@@ -6,6 +6,7 @@ import { captureLogs, NodeServices, withClock } from "#test-compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { TestClock } from "#test-compat"
+import { createDecipheriv, createHmac, hkdfSync } from "node:crypto"
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -221,4 +222,32 @@ describe("the default store does not grow with logins", () => {
       // without eviction 20,000 kept results are about 17 MB; what is left is GC noise
       expect((after - before) / 1024 / 1024).toBeLessThan(4)
     }), 120_000)
+})
+
+describe("the at-rest format is stable", () => {
+  it.effect("a kept exchange sits under HMAC-SHA256 of its code and names its binding by HMAC-SHA256, as every version and Node release writes them", () =>
+    Effect.gen(function*() {
+      const inner = yield* TokenStore.makeMemory()
+      const written: Array<readonly [string, string]> = []
+      const recording: TokenStore.Service = {
+        ...inner,
+        set: (k, v, ttl) => Effect.andThen(Effect.sync(() => written.push([k, v])), inner.set(k, v, ttl))
+      }
+      yield* Sns.exchangeCode(S.code, { binding: S.binding }).pipe(
+        Effect.provide(Layer.mergeAll(wechat, config, Layer.succeed(TokenStore.TokenStore, recording)))
+      )
+      // the keys, derived from the app secret (the default storeKey) as the docs say
+      const derived = (info: string) => Buffer.from(hkdfSync("sha256", S.appSecret, "effect-wechat", info, 32))
+      const hmac = (label: string, value: string) =>
+        createHmac("sha256", derived("effect-wechat/digest/v1")).update(`${label}\u0000${value}`).digest("hex").slice(0, 32)
+      const k = TokenStore.key("wx0000000000000001", "code", hmac("code", S.code))
+      expect(written.map(([key]) => key)).toEqual([k])
+      // opened as any version opens it: "s1." + base64url(IV, ciphertext, tag), the key as AAD
+      const raw = Buffer.from(written[0]![1].slice("s1.".length), "base64url")
+      const decipher = createDecipheriv("aes-256-gcm", derived("effect-wechat/store/v1"), raw.subarray(0, 12))
+      decipher.setAAD(Buffer.from(k, "utf8"))
+      decipher.setAuthTag(raw.subarray(raw.length - 16))
+      const stored = JSON.parse(Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString("utf8"))
+      expect(stored.b).toBe(hmac("binding", S.binding))
+    }))
 })

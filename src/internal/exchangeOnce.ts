@@ -20,7 +20,7 @@ import { type Cause, type Clock, Context, Duration, Effect, Option, Redacted, Sc
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as TokenStore from "../TokenStore.js"
 import type { Decoder } from "../WechatDecode.js"
-import { redact, type Secret, type Service as WechatConfigService, WechatConfig } from "../WechatConfig.js"
+import { type Secret, type Service as WechatConfigService, WechatConfig } from "../WechatConfig.js"
 import { CodeAlreadyUsed, WechatError } from "../WechatError.js"
 import { execute, type Request } from "../WechatHttp.js"
 import * as Deployment from "./deployment.js"
@@ -109,7 +109,7 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
     const keys = keysOf(config)
     const k = TokenStore.key(config.appId, kind, keys.digest(kind, code))
     // a caller without a binding gets one nobody else has: it alone sees its result
-    const mine = binding === undefined ? randomBytes(16).toString("hex") : keys.digest("binding", Redacted.value(redact(binding)))
+    const mine = binding === undefined ? randomBytes(16).toString("hex") : keys.digest("binding", Redacted.isRedacted(binding) ? Redacted.value(binding) : binding)
     // a process-local memory store is read and written in place, without an Effect step each
     const local = SyncStore.of(store)
 
