@@ -3,7 +3,7 @@
  * in-memory client (WeChat's answers, no network): rounds of logins (exchange + user info)
  * alternate between them, order swapped each round, and the median of the per-round ratio
  * b / a is the result. Interleaving in one process cancels most of a noisy machine's drift,
- * which moves whole-run figures by up to 20% here: this tells a 2% change from none. The
+ * which moves whole-run figures by up to 20% here: this tells a 3% change from none. The
  * Effect floor (the same two requests by hand on the same client) runs in the same rounds.
  * Run through `bench/ab.sh` (`--v4`: the Effect 4 edition, on Node 22); method in
  * docs/performance.md.
