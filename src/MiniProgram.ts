@@ -173,7 +173,7 @@ export class WatermarkMismatch extends Schema.TaggedError<WatermarkMismatch>("ef
 }
 
 const decodeSession = decoder(MiniProgramSession)
-const redeemOnce = makeExchangeOnce("jscode", "sns/jscode2session", decodeSession, "jsCode")
+const redeemOnce = makeExchangeOnce({ kind: "jscode", endpoint: "sns/jscode2session", param: "js_code", argument: "jsCode" }, decodeSession)
 const decodePhone = decoder(Compat.wireStruct({ phoneInfo: PhoneNumber }, { phoneInfo: "phone_info" }))
 const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
 
@@ -193,12 +193,7 @@ export const code2Session: (
   options?: { readonly binding?: Secret | undefined }
 ) => Effect.Effect<MiniProgramSession, WechatError, WechatConfig | HttpClient.HttpClient> = Span.plain(
   "MiniProgram.code2Session",
-  (jsCode: string, options?: { readonly binding?: Secret | undefined }) =>
-    redeemOnce(jsCode, options?.binding, (config) => ({
-      endpoint: "sns/jscode2session",
-      method: "GET",
-      query: { appid: config.appId, secret: config.appSecret, js_code: Redacted.make(jsCode), grant_type: "authorization_code" }
-    }))
+  (jsCode, options) => redeemOnce(jsCode, options?.binding)
 )
 
 /**

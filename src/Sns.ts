@@ -175,7 +175,7 @@ const userInfoFromWire = (body: Record<string, unknown>): SnsUserInfo | undefine
 const decodeToken = decoder(SnsToken, { fast: tokenFromWire })
 const decodeUserInfo = decoder(SnsUserInfo, { fast: userInfoFromWire })
 const decodeOk = decoder(Schema.Struct({ errcode: Schema.Literal(0) }))
-const redeemOnce = makeExchangeOnce("code", "sns/oauth2/access_token", decodeToken, "code")
+const redeemOnce = makeExchangeOnce({ kind: "code", endpoint: "sns/oauth2/access_token", param: "code", argument: "code" }, decodeToken)
 
 const STATE = /^[A-Za-z0-9]*$/
 const LANGS: ReadonlyArray<Lang> = ["zh_CN", "zh_TW", "en"]
@@ -473,12 +473,7 @@ export const exchangeCode: (
   options?: ExchangeOptions
 ) => Effect.Effect<SnsToken, WechatError, WechatConfig | HttpClient.HttpClient> = Span.plain(
   "Sns.exchangeCode",
-  (code: string, options?: ExchangeOptions) =>
-    redeemOnce(code, options?.binding, (config) => ({
-      endpoint: "sns/oauth2/access_token",
-      method: "GET",
-      query: { appid: config.appId, secret: config.appSecret, code: Redacted.make(code), grant_type: "authorization_code" }
-    }))
+  (code, options) => redeemOnce(code, options?.binding)
 )
 
 /**
@@ -531,11 +526,7 @@ export const userInfo: (params: {
   readonly accessToken: Secret
   readonly openid: string
   readonly lang?: Lang | undefined
-}) => Effect.Effect<SnsUserInfo, WechatError, WechatConfig | HttpClient.HttpClient> = Span.plain("Sns.userInfo", (params: {
-  readonly accessToken: Secret
-  readonly openid: string
-  readonly lang?: Lang | undefined
-}) => {
+}) => Effect.Effect<SnsUserInfo, WechatError, WechatConfig | HttpClient.HttpClient> = Span.plain("Sns.userInfo", (params) => {
   // checked in place: no Effect step for a good input on every login's path
   // `params?.`: a plain-JS caller's missing object is an InvalidArgument too, not a throw
   const problem = Validate.tokenProblem("accessToken", params?.accessToken) ?? Validate.openidProblem(params?.openid) ??

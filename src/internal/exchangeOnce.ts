@@ -72,11 +72,22 @@ const warn = (what: string, error: TokenStore.TokenStoreError) =>
     Effect.annotateLogs({ error: error.message })
   )
 
+/** Where a kind of code is redeemed, and what its code is called. */
+interface Redemption {
+  /** The store key's kind: `code`, `jscode`. */
+  readonly kind: string
+  readonly endpoint: string
+  /** The query parameter that carries the code (`code`, `js_code`). */
+  readonly param: string
+  /** The argument a bad code's `InvalidArgument` names. */
+  readonly argument: string
+}
+
 /**
- * The redemption of one kind of code (`code`, `jscode`) at `endpoint`, whose answer
- * `decode` reads; a bad code fails with `InvalidArgument` naming `codeArgument`.
+ * The redemption of one kind of code: `GET endpoint?appid&secret&<param>=code&grant_type`,
+ * whose answer `decode` reads.
  */
-export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Decoder<A>, codeArgument: string) => {
+export const makeExchangeOnce = <A>({ argument, endpoint, kind, param }: Redemption, decode: Decoder<A>) => {
   // the exchange keeps WeChat's text beside the value, to store it as it came
   const withText: Decoder<{ readonly value: A; readonly text: string }> = (e, text, secrets) =>
     Compat.Result.map(decode(e, text, secrets), (value) => ({ value, text }))
@@ -109,14 +120,19 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
     const keys = keysOf(config)
     const k = TokenStore.key(config.appId, kind, keys.digest(kind, code))
     // a caller without a binding gets one nobody else has: it alone sees its result
-    const mine = binding === undefined ? randomBytes(16).toString("hex") : keys.digest("binding", Redacted.isRedacted(binding) ? Redacted.value(binding) : binding)
+    const mine = binding === undefined ? randomBytes(16).toString("hex") : keys.digest("binding", Validate.reveal(binding))
     // a process-local memory store is read and written in place, without an Effect step each
     const local = SyncStore.of(store)
 
-    const read: Effect.Effect<Option.Option<Outcome<A>>> = store.get(k).pipe(
-      Effect.map(Option.flatMap((raw) => open(keys, k, raw))),
-      Compat.catchAll((e) => Effect.as(warn("the token store could not be read", e), Option.none()))
-    )
+    const read: Effect.Effect<Option.Option<Outcome<A>>> = local !== undefined
+      ? Effect.sync(() => {
+        const raw = local.get(k, Compat.clockMillis(clock))
+        return raw === undefined ? Option.none() : open(keys, k, raw)
+      })
+      : store.get(k).pipe(
+        Effect.map(Option.flatMap((raw) => open(keys, k, raw))),
+        Compat.catchAll((e) => Effect.as(warn("the token store could not be read", e), Option.none()))
+      )
     // keeps `value`, then answers `outcome` (in place when the store allows)
     const keep = <O>(value: Stored, ttl: Duration.Duration, outcome: O): Effect.Effect<O> => {
       const sealed = keys.seal(k, JSON.stringify(value))
@@ -145,12 +161,6 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
     // holds the lock.
     const work: Effect.Effect<Outcome<A>, never, HttpClient.HttpClient | WechatConfig> = store.shared
       ? shared(store, k, config, read, redeem)
-      : local !== undefined
-      ? Effect.suspend(() => {
-        const raw = local.get(k, Compat.clockMillis(clock))
-        const found = raw === undefined ? Option.none() : open(keys, k, raw)
-        return Option.isSome(found) ? Effect.succeed(found.value) : redeem
-      })
       : Effect.flatMap(read, (found) => (Option.isSome(found) ? Effect.succeed(found.value) : redeem))
 
     return Effect.flatMap(Lock.singleFlight(flightsOf(store), k, work), (outcome): Effect.Effect<A, WechatError> => {
@@ -187,13 +197,15 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
     )
   }
 
-  return (
-    code: string,
-    binding: Secret | undefined,
-    request: (config: WechatConfigService) => Request
-  ): Effect.Effect<A, WechatError, WechatConfig | HttpClient.HttpClient> => {
+  const requestFor = (config: WechatConfigService, code: string): Request => ({
+    endpoint,
+    method: "GET",
+    query: { appid: config.appId, secret: config.appSecret, [param]: Redacted.make(code), grant_type: "authorization_code" }
+  })
+
+  return (code: string, binding: Secret | undefined): Effect.Effect<A, WechatError, WechatConfig | HttpClient.HttpClient> => {
     // checked in place: no Effect step for a good input on every login's path
-    const problem = Validate.codeProblem(codeArgument, code) ??
+    const problem = Validate.codeProblem(argument, code) ??
       (binding === undefined ? undefined : Validate.bindingProblem("binding", binding))
     if (problem !== undefined) return Effect.fail(problem)
     // one step reads the config, the store and the clock
@@ -203,7 +215,7 @@ export const makeExchangeOnce = <A>(kind: string, endpoint: string, decode: Deco
       const store = Context.get(context as Context.Context<never>, TokenStore.TokenStore)
       const feature = endpoint === "sns/jscode2session" ? "MiniProgram.code2Session" : "Sns.exchangeCode"
       const warning = Deployment.localWarning(feature, store, TokenStore.isProcessDefault(store))
-      const run = redeemFor(config, store, Compat.fiberClock(fiber), code, binding, request(config))
+      const run = redeemFor(config, store, Compat.fiberClock(fiber), code, binding, requestFor(config, code))
       return warning === undefined ? run : Effect.andThen(warning, run)
     })
   }

@@ -17,6 +17,9 @@ const OPAQUE = /^[\x21-\x7e]+$/
 export const MAX_CODE = 256
 export const MAX_TOKEN = 2048
 
+/** The text of a value that may come plain or `Redacted`. */
+export const reveal = <A>(value: A | Redacted.Redacted<string>): A | string => (Redacted.isRedacted(value) ? Redacted.value(value) : value)
+
 /** The checked value when there is no problem, else the problem as a failure. */
 const checked = <A>(problem: InvalidArgument | undefined, value: () => A): Effect.Effect<A, InvalidArgument> =>
   problem === undefined ? Effect.succeed(value()) : Effect.fail(problem)
@@ -39,7 +42,7 @@ export const code = (argument: string, value: unknown): Effect.Effect<string, In
 
 /** What is wrong with a secret token or ticket (plain or `Redacted`: 1 to 2048 printable ASCII characters), if anything. */
 export const tokenProblem = (argument: string, value: unknown): InvalidArgument | undefined => {
-  const text = Redacted.isRedacted(value) ? Redacted.value(value) : value
+  const text = reveal(value)
   if (typeof text !== "string") return invalid(argument, "must be a string or a Redacted string")
   if (text.trim() === "") return invalid(argument, "must not be empty")
   const long = describeLength(text, MAX_TOKEN)
@@ -66,7 +69,7 @@ export const openid = (value: unknown, argument = "openid"): Effect.Effect<strin
 
 /** What is wrong with a binding or session id (1 to 1024 characters, no control characters), if anything. */
 export const bindingProblem = (argument: string, value: unknown): InvalidArgument | undefined => {
-  const text = Redacted.isRedacted(value) ? Redacted.value(value) : value
+  const text = reveal(value)
   if (typeof text !== "string") return invalid(argument, "must be a string")
   if (text.trim() === "") return invalid(argument, "must not be empty")
   if (text.length > 1024) return invalid(argument, "must be at most 1024 characters")
@@ -76,7 +79,7 @@ export const bindingProblem = (argument: string, value: unknown): InvalidArgumen
 
 /** A binding or session id: 1 to 1024 characters, no control characters (it is only hashed). */
 export const binding = (argument: string, value: unknown): Effect.Effect<string, InvalidArgument> =>
-  checked(bindingProblem(argument, value), () => (Redacted.isRedacted(value) ? Redacted.value(value) : value) as string)
+  checked(bindingProblem(argument, value), () => reveal(value) as string)
 
 /** What is wrong with a value that must be one of the listed values, if anything. */
 export const oneOfProblem = (argument: string, value: unknown, values: ReadonlyArray<string>, action: Action = "stop"): InvalidArgument | undefined =>
@@ -127,7 +130,7 @@ export const integer = (argument: string, value: unknown, min: number, max: numb
 
 /** A secret option: a non-blank string or `Redacted` string of at most `max` characters, no control characters. */
 export const secret = (argument: string, value: unknown, options: { readonly min?: number; readonly max: number }): Effect.Effect<Redacted.Redacted<string>, InvalidArgument> => {
-  const text = Redacted.isRedacted(value) ? Redacted.value(value) : value
+  const text = reveal(value)
   if (typeof text !== "string") return Effect.fail(invalid(argument, "must be a string or a Redacted string", "fix-config"))
   if (text.trim() === "") return Effect.fail(invalid(argument, "must not be empty or blank", "fix-config"))
   if (text.length < (options.min ?? 1)) return Effect.fail(invalid(argument, `must be at least ${options.min} characters (a random secret)`, "fix-config"))
