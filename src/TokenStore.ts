@@ -18,21 +18,24 @@ import { randomBytes } from "node:crypto"
 import * as Deployment from "./internal/deployment.js"
 import * as FileStore from "./internal/fileStore.js"
 import * as SyncStore from "./internal/syncStore.js"
-import { InvalidArgument } from "./WechatError.js"
+import { Action, InvalidArgument } from "./WechatError.js"
 
 /**
- * A store operation failed (unreachable, timed out, refused).
+ * A store operation failed (unreachable, timed out, refused). Its `action` is always
+ * `retry`: once the store is back, the same call succeeds.
  *
  * @since 0.1.0
  * @category errors
  */
 export class TokenStoreError extends Schema.TaggedError<TokenStoreError>("effect-wechat/TokenStoreError")("TokenStoreError", {
   operation: Schema.String,
-  detail: Schema.String
+  detail: Schema.String,
+  /** What to do next: `retry` once the store is back (defaults to it). */
+  action: Compat.optionalDefault(Action, () => "retry" as const)
 }) {
   /** @since 0.1.0 */
   override get message(): string {
-    return `Token store ${this.operation} failed: ${this.detail}`
+    return `Token store ${this.operation} failed: ${this.detail} [next: ${this.action}]`
   }
 }
 
@@ -257,7 +260,8 @@ const encodeStored = Schema.encodeSync(Stored)
 
 /**
  * A store on any `KeyValueStore` (file system, browser storage, your own). Entries are
- * saved with their expiry, since a `KeyValueStore` has no TTL. Its locks are in-process
+ * saved with their expiry, since a `KeyValueStore` has no TTL, and an expired entry is
+ * removed when it is next read. Its locks are in-process
  * only: use it for one process (e.g. to keep tokens across restarts), and Redis for many.
  *
  * @since 0.1.0
@@ -268,11 +272,19 @@ export const makeKeyValueStore: Effect.Effect<Service, never, KeyValueStore.KeyV
   const locks = makeMemoryUnsafe()
   const fail = (operation: string) => (e: { readonly message: string }) =>
     new TokenStoreError({ operation, detail: e.message })
+  // An expired entry is removed when read, so keys nobody asks for again (each login's
+  // code) do not pile up. A write racing that removal can at worst be lost, which costs
+  // one more refresh, never a wrong value; a failed removal is ignored.
   const read = (k: string) =>
     Effect.gen(function*() {
       const raw = yield* Compat.kvGet(kv, k).pipe(Effect.mapError(fail("get")))
       const now = yield* Clock.currentTimeMillis
-      return Option.filter(Option.flatMap(raw, decodeStored), (s) => s.e > now)
+      const stored = Option.flatMap(raw, decodeStored)
+      if (Option.isSome(stored) && stored.value.e <= now) {
+        yield* Effect.ignore(kv.remove(k))
+        return Option.none()
+      }
+      return stored
     })
   return {
     shared: false,

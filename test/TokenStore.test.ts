@@ -90,6 +90,21 @@ contract(
   TokenStore.layerFileSystem(mkdtempSync(join(tmpdir(), "token-store-"))).pipe(Layer.provide(NodeServices.layer)) as Layer.Layer<Compat.RefId<TokenStore.TokenStore>>
 )
 
+describe("TokenStore on a KeyValueStore", () => {
+  it.effect("removes an expired entry when it is read, so unread keys do not pile up", () =>
+    Effect.gen(function*() {
+      const kv = yield* KeyValueStore.KeyValueStore
+      const store = yield* TokenStore.makeKeyValueStore
+      yield* store.set("effect-wechat:wx0000000000000001:code:a", "kept", "10 seconds")
+      yield* store.set("effect-wechat:wx0000000000000001:code:b", "kept", "1 hour")
+      expect(yield* kv.size).toBe(2)
+      yield* TestClock.adjust("11 seconds")
+      expect(yield* store.get("effect-wechat:wx0000000000000001:code:a")).toEqual(Option.none())
+      expect(yield* kv.size).toBe(1)
+      expect(yield* store.get("effect-wechat:wx0000000000000001:code:b")).toEqual(Option.some("kept"))
+    }).pipe(Effect.provide(KeyValueStore.layerMemory)))
+})
+
 describe("TokenStore on the file system", () => {
   it.effect("keeps entries across store instances (a restart)", () =>
     Effect.gen(function*() {
