@@ -1,7 +1,8 @@
 /**
  * Quickstart: exchange a code, read the profile, and handle WeChat's two most common
  * login failures. Answered by a cassette of recorded WeChat responses, so it runs
- * without a WeChat account: `npm start`.
+ * without a WeChat account:
+ * `npx tsx --conditions=effect-wechat-source examples/quickstart.ts`.
  */
 import { Console, Effect, Layer, Option } from "effect"
 import { fileURLToPath } from "node:url"

@@ -50,7 +50,8 @@ describe("Redis failures", () => {
     }
     const down = await fresh()
     expect(failureOf(down)?._tag).toBe("TokenStoreError")
-    expect(failureOf(down)?.message).toMatch(/^Token store (get|acquireLock) failed: redis redis:\/\/127\.0\.0\.1:\d+: /)
+    expect(failureOf(down)?.message).toMatch(/^Token store (get|acquireLock) failed: redis redis:\/\/127\.0\.0\.1:\d+: .*\[next: retry\]$/)
+    expect(failureOf(down)?.action).toBe("retry")
 
     redis = await startRedis(port)
     let recovered = false
