@@ -1,9 +1,9 @@
 import * as Compat from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import { Sns, WechatConfig } from "../src/index.js"
+import { Effect, Layer, Option } from "effect"
+import { MiniProgram, Sns, WechatConfig } from "../src/index.js"
 import { Replay } from "../src/testing/index.js"
-import { fixture } from "./helpers.js"
+import { fixture, provideAnswer } from "./helpers.js"
 import { failureOf } from "./support/result.js"
 
 const urls = JSON.parse(fixture("oauth2_authorize.example_urls.json")) as Record<string, string>
@@ -152,4 +152,22 @@ describe("Sns endpoints send what WeChat expects", () => {
         expect(failureOf(r)?._tag).toBe("InvalidArgument")
       }
     }).pipe(Effect.provide(Layer.merge(Replay.layer({ interactions: [] }), WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s" })))))
+})
+
+describe("an empty unionid is no unionid", () => {
+  // WeChat sends "" for a value it does not have; Some("") would make every such user
+  // share one unionid in an app that links accounts by it
+  const token = `{"access_token":"ACCESS","expires_in":7200,"refresh_token":"REFRESH","openid":"oOPENID","scope":"snsapi_userinfo","unionid":""}`
+  const profile = `{"openid":"oOPENID","nickname":"Ann","sex":0,"province":"","city":"","country":"","headimgurl":"","privilege":[],"unionid":""}`
+
+  it.effect("in the code exchange, the profile and jscode2session", () =>
+    Effect.gen(function*() {
+      expect(Option.isNone((yield* provideAnswer("sns/oauth2/access_token", token)(Sns.exchangeCode("CODE"))).unionid)).toBe(true)
+      expect(Option.isNone((yield* provideAnswer("sns/userinfo", profile)(Sns.userInfo({ accessToken: "ACCESS", openid: "oOPENID" }))).unionid)).toBe(true)
+      const session = yield* provideAnswer("sns/jscode2session", `{"openid":"oOPENID","session_key":"tiihtNczf5v6AKRyjwEUhQ==","unionid":""}`)(MiniProgram.code2Session("JSCODE"))
+      expect(Option.isNone(session.unionid)).toBe(true)
+      // a unionid that is there is kept
+      const withUnion = yield* provideAnswer("sns/oauth2/access_token", token.replace(`"unionid":""`, `"unionid":"oUNION"`))(Sns.exchangeCode("CODE2"))
+      expect(withUnion.unionid).toEqual(Option.some("oUNION"))
+    }))
 })

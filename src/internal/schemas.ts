@@ -12,4 +12,4 @@ export const SecretString = Compat.redactedFromValue(Schema.NonEmptyString)
 export const Seconds = Compat.union(Compat.NonNegative, Compat.NonNegativeFromString)
 
 /** An optional string field where WeChat's empty string means "absent". */
-export const OptionalId = Compat.optionalOption(Schema.String)
+export const OptionalId = Compat.optionalText

@@ -3,7 +3,7 @@
  *
  * @since 0.3.0
  */
-import { Effect, ParseResult, Schema } from "effect"
+import { Effect, Option, ParseResult, Schema } from "effect"
 import type { Result } from "./effect.js"
 
 // ---------------------------------------------------------------------------------------
@@ -77,6 +77,18 @@ export const optionalDefault = <S extends Schema.Schema.All>(schema: S, value: (
  * @category schema
  */
 export const optionalOption = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { as: "Option" })
+
+/**
+ * An optional text field decoded to an `Option`, where absence, `undefined` and the empty
+ * string are all `None` (WeChat sends `""` for a value it does not have).
+ *
+ * @since 0.4.0
+ * @category schema
+ */
+export const optionalText = Schema.optionalToRequired(Schema.String, Schema.OptionFromSelf(Schema.String), {
+  decode: (present) => Option.filter(present, (text) => text !== ""),
+  encode: (value) => value
+})
 
 /**
  * An `Option` field, as is.

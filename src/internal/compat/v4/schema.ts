@@ -5,10 +5,12 @@
  */
 import {
   Effect,
+  Option,
   Schema,
   type SchemaAST,
   SchemaGetter,
-  SchemaIssue
+  SchemaIssue,
+  SchemaTransformation
 } from "effect"
 import type { Result } from "./effect.js"
 
@@ -80,6 +82,23 @@ export const optionalDefault = <S extends Schema.Top & Schema.WithoutConstructor
  * @category schema
  */
 export const optionalOption = <S extends Schema.Top>(schema: S): Schema.OptionFromOptional<S> => Schema.OptionFromOptional(schema)
+
+/**
+ * An optional text field decoded to an `Option`, where absence, `undefined` and the empty
+ * string are all `None` (WeChat sends `""` for a value it does not have).
+ *
+ * @since 0.4.0
+ * @category schema
+ */
+export const optionalText = Schema.optional(Schema.String).pipe(
+  Schema.decodeTo(
+    Schema.Option(Schema.String),
+    SchemaTransformation.transformOptional({
+      decode: (present) => Option.some(Option.filter(present, (text): text is string => text !== undefined && text !== "")),
+      encode: Option.flatten
+    })
+  )
+)
 
 /**
  * An `Option` field, as is.
