@@ -256,7 +256,13 @@ export const execute = <A>(
     const policy = Context.get(context as Context.Context<never>, WechatRetry.WechatRetry)
     const once = Effect.flatMap(noRedirects(send(client, config, request)), (text) =>
       Compat.Result.toEffect(decode(request.endpoint, text, () => secretsOf(request, config))))
-    const run = policy === WechatRetry.none ? once : Effect.retry(once, policy)
+    // a single-use code is never sent twice, whatever schedule the app composed: a
+    // redemption is repeated only when WeChat cannot have seen it
+    const run = policy === WechatRetry.none
+      ? once
+      : codeExchangeEndpoints.has(request.endpoint)
+      ? Effect.retry(once, { schedule: policy, while: (error) => !WechatRetry.mayHaveReachedWechat(error) })
+      : Effect.retry(once, policy)
     if (!Compat.fiberInSpan(fiber) || !Span.isTraced(Compat.fiberTracer(fiber))) return run
     return Effect.andThen(Effect.annotateCurrentSpan("wechat.endpoint", request.endpoint), run).pipe(
       Effect.tapError((error) =>

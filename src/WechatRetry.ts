@@ -11,7 +11,8 @@
  * Never retried: the daily quota (45009), configuration, authorization and code errors,
  * and a single-use code's redemption (`sns/oauth2/access_token`, `sns/jscode2session`,
  * `wxa/business/getuserphonenumber`) that may have reached WeChat: only a request that
- * was never sent is repeated.
+ * was never sent is repeated. That holds under any schedule in `WechatRetry`, your own
+ * compositions included: the endpoints guard it themselves.
  *
  * Endpoints retry with the policy in the `WechatRetry` reference: none by default, so
  * nothing sleeps behind your back. Opt in with `WechatRetry.layer(WechatRetry.policy)`.

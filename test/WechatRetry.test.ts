@@ -124,6 +124,22 @@ describe("WechatRetry.policy", () => {
       expect(isSuccess(refused.result)).toBe(true)
     }))
 
+  it.effect("a schedule of the app's own that retries everything still never re-sends a code", () =>
+    Effect.gen(function*() {
+      const everything = Schedule.recurs(3)
+      for (const answer of [BUSY, err(45011, "api minute-quota reach limit")]) {
+        const { result, times } = yield* drive(Sns.exchangeCode("C0DE-4"), [answer, TOKEN], everything)
+        expect(times).toHaveLength(1)
+        expect(isFailure(result)).toBe(true)
+      }
+      // a refused connection never reached WeChat: repeated by that schedule
+      const refused = yield* drive(Sns.exchangeCode("C0DE-5"), ["refuse", TOKEN], everything)
+      expect(refused.times).toHaveLength(2)
+      expect(isSuccess(refused.result)).toBe(true)
+      // any other endpoint follows the app's schedule
+      expect((yield* drive(userInfo, [BUSY, BUSY, PROFILE], everything)).times).toHaveLength(3)
+    }))
+
   it.effect("a timeout on exchangeCode is not retried; on userInfo it is", () =>
     Effect.gen(function*() {
       let calls = 0
