@@ -41,6 +41,7 @@ import { Duration, Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Answers from "./internal/loginAnswers.js"
 import { isRelativePath } from "./internal/state.js"
+import * as Validate from "./internal/validate.js"
 import * as JsSdk from "./JsSdk.js"
 import * as Sns from "./Sns.js"
 import { type Service as WechatConfigService, WechatConfig } from "./WechatConfig.js"
@@ -112,7 +113,12 @@ export interface Options<E = never, R = never> {
   readonly cookieless?: boolean | undefined
   /** `connect_redirect=1` on the H5 consent URL; default true. */
   readonly connectRedirect?: boolean | undefined
-  /** The login cookie's name; default `wechat_login`. */
+  /**
+   * The login cookie's name; default `__Host-wechat_login` on an https `publicUrl` (the
+   * prefix stops a sibling subdomain from planting the cookie: its browser then refuses
+   * any `Domain` and requires `Secure` and `Path=/`), `wechat_login` on plain http. A
+   * `__Host-` or `__Secure-` name needs an https `publicUrl`. See {@link cookieNameOf}.
+   */
   readonly cookieName?: string | undefined
   /** How long a started login may take; default 10 minutes. */
   readonly stateTtl?: Compat.DurationInput | undefined
@@ -204,6 +210,7 @@ const invalid = (argument: string, reason: string) => new InvalidArgument({ argu
 /** Checks the options once, when the routes are built. */
 const settingsOf = (options: Omit<Options<unknown, unknown>, "onLogin">): Effect.Effect<Settings, InvalidArgument> =>
   Effect.suspend(() => {
+    if (typeof options !== "object" || options === null) return Effect.fail(invalid("options", "must be an object with publicUrl"))
     let url: URL
     try {
       url = new URL(options.publicUrl)
@@ -222,19 +229,28 @@ const settingsOf = (options: Omit<Options<unknown, unknown>, "onLogin">): Effect
       qrConfig: options.paths?.qrConfig ?? "/login/wechat/qr-config"
     }
     for (const [name, path] of Object.entries(paths)) {
-      if (!isRelativePath(path) || path.includes("?") || path.includes("#")) return Effect.fail(invalid(`paths.${name}`, "must be a plain path starting with /"))
+      if (typeof path !== "string" || !isRelativePath(path) || path.includes("?") || path.includes("#")) {
+        return Effect.fail(invalid(`paths.${name}`, "must be a plain path starting with /"))
+      }
     }
-    const cookieName = options.cookieName ?? "wechat_login"
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(cookieName)) return Effect.fail(invalid("cookieName", "must be 1 to 64 characters of [A-Za-z0-9_-]"))
+    const secure = url.protocol === "https:"
+    const cookieName = options.cookieName ?? defaultCookieName(secure)
+    if (typeof cookieName !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(cookieName)) {
+      return Effect.fail(invalid("cookieName", "must be 1 to 64 characters of [A-Za-z0-9_-]"))
+    }
+    if (!secure && /^__(host|secure)-/i.test(cookieName)) {
+      return Effect.fail(invalid("cookieName", "a __Host- or __Secure- cookie needs an https publicUrl (browsers refuse it otherwise)"))
+    }
     const scope = options.scope ?? "snsapi_userinfo"
     if (scope !== "snsapi_base" && scope !== "snsapi_userinfo") return Effect.fail(invalid("scope", "must be snsapi_base or snsapi_userinfo"))
     const mode = options.mode ?? "auto"
     if (mode !== "auto" && mode !== "h5" && mode !== "qr") return Effect.fail(invalid("mode", "must be auto, h5 or qr"))
-    const ttl = Compat.decodeDuration(options.stateTtl ?? Duration.minutes(10))
     const homePath = options.homePath ?? "/"
-    if (!isRelativePath(homePath)) return Effect.fail(invalid("homePath", "must be a relative path"))
+    if (typeof homePath !== "string" || !isRelativePath(homePath)) return Effect.fail(invalid("homePath", "must be a relative path"))
     const origin = url.origin + url.pathname.replace(/\/+$/, "")
-    return Effect.succeed({
+    // the bounds of Sns.makeState, checked here so that a bad value fails when the routes
+    // are built, not at every login's start
+    return Effect.map(Validate.duration("stateTtl", options.stateTtl ?? Duration.minutes(10), { min: "1 second", max: "1 day" }), (ttl) => ({
       origin,
       callbackUrl: origin + paths.callback,
       paths,
@@ -244,11 +260,37 @@ const settingsOf = (options: Omit<Options<unknown, unknown>, "onLogin">): Effect
       cookieless: options.cookieless === true,
       connectRedirect: options.connectRedirect ?? true,
       cookieName,
-      secure: url.protocol === "https:",
+      secure,
       ttl,
       homePath
-    })
+    }))
   })
+
+const defaultCookieName = (secure: boolean) => (secure ? "__Host-wechat_login" : "wechat_login")
+
+/**
+ * The login cookie's name for these options, for servers other than `@effect/platform`'s
+ * that read the cookie themselves before {@link start} and {@link complete}.
+ *
+ * @example
+ * ```ts
+ * import { WechatLogin } from "effect-wechat"
+ *
+ * WechatLogin.cookieNameOf({ publicUrl: "https://example.com" }) // "__Host-wechat_login"
+ * WechatLogin.cookieNameOf({ publicUrl: "http://127.0.0.1:3000" }) // "wechat_login"
+ * ```
+ *
+ * @since 0.4.0
+ * @category framework-free
+ */
+export const cookieNameOf = (options: { readonly publicUrl: string; readonly cookieName?: string | undefined }): string => {
+  if (typeof options === "object" && options !== null && typeof options.cookieName === "string") return options.cookieName
+  try {
+    return defaultCookieName(new URL(options.publicUrl).protocol === "https:")
+  } catch {
+    return defaultCookieName(false)
+  }
+}
 
 const cookieFor = (settings: Settings, value: string): SetCookie => {
   const maxAge = Math.ceil(Duration.toSeconds(settings.ttl))
@@ -266,9 +308,8 @@ const inWechat = (userAgent: string | undefined) => userAgent !== undefined && /
 const forFlow = <A, E, R>(settings: Settings, flow: "h5" | "qr", effect: Effect.Effect<A, E, R>) =>
   flow === "qr" && settings.qrApp !== undefined ? Effect.provideService(effect, WechatConfig, settings.qrApp) : effect
 
-/** The callback URL of a flow: the QR app's callback says so, since its code is the QR app's. */
-const redirectUriOf = (settings: Settings, flow: "h5" | "qr") =>
-  flow === "qr" && settings.qrApp !== undefined ? `${settings.callbackUrl}?flow=qr` : settings.callbackUrl
+/** The callback URL of a flow: a QR login's says so (its code may be the QR app's). */
+const redirectUriOf = (settings: Settings, flow: "h5" | "qr") => (flow === "qr" ? `${settings.callbackUrl}?flow=qr` : settings.callbackUrl)
 
 /** A fresh (or the current) login id, and the signed state bound to it. */
 const newState = (settings: Settings, cookie: string | undefined, returnTo: string | undefined) => {
@@ -286,6 +327,9 @@ const startWith = (settings: Settings) =>
   readonly returnTo?: string | undefined
   readonly mode?: "h5" | "qr" | undefined
 }): Effect.Effect<Started, InvalidArgument, WechatConfig> => {
+  if (typeof request !== "object" || request === null) {
+    return Effect.fail(new InvalidArgument({ argument: "request", reason: "must be an object (cookie, userAgent, returnTo, mode)", action: "stop" }))
+  }
   const flow = request.mode ?? (settings.mode === "auto" ? (inWechat(request.userAgent) ? "h5" : "qr") : settings.mode)
   return Effect.flatMap(newState(settings, request.cookie, request.returnTo), ({ cookie, state }) =>
     forFlow(
@@ -308,7 +352,10 @@ const completeWith = (settings: Settings) =>
   WechatConfig | HttpClient.HttpClient
 > =>
   Effect.gen(function*() {
-    const flow = param(request.query, "flow") === "qr" && settings.qrApp !== undefined ? "qr" : "h5"
+    if (typeof request !== "object" || request === null || typeof request.query !== "object" || request.query === null) {
+      return yield* new InvalidArgument({ argument: "request.query", reason: "must be the callback's query (an object or URLSearchParams)", action: "stop" })
+    }
+    const flow = param(request.query, "flow") === "qr" ? "qr" : "h5"
     const verified = yield* Sns.verifyState(param(request.query, "state") ?? "", {
       session: settings.cookieless || request.cookie === undefined || request.cookie === "" ? undefined : request.cookie,
       cookieless: settings.cookieless

@@ -2,7 +2,7 @@
  * WechatLogin: the routes, driven with web Requests in memory against FakeWechat, and the
  * framework-free start/complete.
  */
-import { HttpServerRequest, HttpServerResponse } from "#compat"
+import { type HttpClient, HttpServerRequest, HttpServerResponse } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { TestClock, toApp } from "#test-compat"
@@ -42,7 +42,7 @@ const send = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E,
     Effect.map(HttpServerResponse.toWeb)
   )
 
-const cookieOf = (response: Response) => /^wechat_login=([A-Za-z0-9]+)/.exec(response.headers.get("set-cookie") ?? "")?.[1]
+const cookieOf = (response: Response) => /^(?:__Host-)?wechat_login=([A-Za-z0-9]+)/.exec(response.headers.get("set-cookie") ?? "")?.[1]
 
 /** Starts a login, consents as `userId` at the fake, and returns the callback's path and the cookie. */
 const consent = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>, options: { userId?: string; scope?: "snsapi_userinfo" | "snsapi_base" | "snsapi_login"; start?: string; ua?: string } = {}) =>
@@ -71,7 +71,7 @@ describe("WechatLogin.router", () => {
       expect(forced.headers.get("location")).toContain("/connect/oauth2/authorize?")
       // the login cookie: HttpOnly, SameSite=Lax, Secure on an https site, 10 minutes
       const cookie = h5.headers.get("set-cookie")!
-      expect(cookie).toMatch(/^wechat_login=[A-Za-z0-9]{32}; /)
+      expect(cookie).toMatch(/^__Host-wechat_login=[A-Za-z0-9]{32}; /)
       for (const attribute of ["HttpOnly", "SameSite=Lax", "Secure", "Path=/", "Max-Age=600"]) expect(cookie).toContain(attribute)
       expect(h5.headers.get("cache-control")).toBe("no-store")
     }).pipe(Effect.provide(layer)))
@@ -80,7 +80,7 @@ describe("WechatLogin.router", () => {
     Effect.gen(function*() {
       const app = yield* toApp(routes())
       const { callback, cookie } = yield* consent(app, { start: "/login/wechat?returnTo=%2Forders%3Fid%3D7" })
-      const done = yield* send(app, callback, { cookie: `wechat_login=${cookie}` })
+      const done = yield* send(app, callback, { cookie: `__Host-wechat_login=${cookie}` })
       expect([done.status, done.headers.get("location")]).toEqual([303, "/orders?id=7"])
       expect(done.headers.get("cache-control")).toBe("no-store")
       expect(done.headers.get("referrer-policy")).toBe("no-referrer")
@@ -90,7 +90,7 @@ describe("WechatLogin.router", () => {
       expect(Option.isSome(login.unionid)).toBe(true)
       expect([login.isSnapshotUser, login.flow, login.returnTo]).toEqual([false, "h5", "/orders?id=7"])
       // the same browser again (a duplicate callback): the same token, one exchange at WeChat
-      const again = yield* send(app, callback, { cookie: `wechat_login=${cookie}` })
+      const again = yield* send(app, callback, { cookie: `__Host-wechat_login=${cookie}` })
       expect(again.status).toBe(303)
       expect(Redacted.value(loggedIn.at(-1)!.token.accessToken)).toBe(Redacted.value(login.token.accessToken))
       expect(yield* Effect.flatMap(FakeWechat, (f) => f.callCount("sns/oauth2/access_token"))).toBe(1)
@@ -100,7 +100,7 @@ describe("WechatLogin.router", () => {
     Effect.gen(function*() {
       const app = yield* toApp(routes())
       const { callback, cookie } = yield* consent(app)
-      yield* send(app, callback, { cookie: `wechat_login=${cookie}` })
+      yield* send(app, callback, { cookie: `__Host-wechat_login=${cookie}` })
       const calls = yield* Effect.flatMap(FakeWechat, (f) => f.callCount("sns/oauth2/access_token"))
       const html = yield* send(app, callback)
       expect(html.status).toBe(400)
@@ -108,7 +108,7 @@ describe("WechatLogin.router", () => {
       const text = yield* Effect.promise(() => html.text())
       expect(text).toContain("not for this browser")
       expect(text).not.toContain("code=")
-      const json = yield* send(app, callback, { cookie: "wechat_login=" + "A".repeat(32), accept: "application/json" })
+      const json = yield* send(app, callback, { cookie: "__Host-wechat_login=" + "A".repeat(32), accept: "application/json" })
       expect(json.status).toBe(400)
       expect(yield* Effect.promise(() => json.json())).toEqual({ error: "InvalidState", reason: "other-session", next: "start-again", message: "This login link is not for this browser" })
       expect(yield* Effect.flatMap(FakeWechat, (f) => f.callCount("sns/oauth2/access_token"))).toBe(calls)
@@ -119,19 +119,19 @@ describe("WechatLogin.router", () => {
       const app = yield* toApp(routes())
       const slow = yield* consent(app)
       yield* TestClock.adjust("11 minutes")
-      const expired = yield* send(app, slow.callback, { cookie: `wechat_login=${slow.cookie}`, accept: "application/json" })
+      const expired = yield* send(app, slow.callback, { cookie: `__Host-wechat_login=${slow.cookie}`, accept: "application/json" })
       expect([expired.status, (yield* Effect.promise(() => expired.json())).reason]).toEqual([400, "expired"])
 
       const started = yield* send(app, "/login/wechat", { "user-agent": IN_WECHAT })
       const state = new URL(started.headers.get("location")!).searchParams.get("state")!
-      const denied = yield* send(app, `/login/wechat/callback?state=${state}`, { cookie: `wechat_login=${cookieOf(started)}` })
+      const denied = yield* send(app, `/login/wechat/callback?state=${state}`, { cookie: `__Host-wechat_login=${cookieOf(started)}` })
       expect(denied.status).toBe(200)
       expect(yield* Effect.promise(() => denied.text())).toContain("WeChat login cancelled")
 
       const fake = yield* FakeWechat
       const busy = yield* consent(app)
       yield* fake.inject("sns/oauth2/access_token", { fault: "busy" })
-      const unavailable = yield* send(app, busy.callback, { cookie: `wechat_login=${busy.cookie}`, accept: "application/json" })
+      const unavailable = yield* send(app, busy.callback, { cookie: `__Host-wechat_login=${busy.cookie}`, accept: "application/json" })
       expect(unavailable.status).toBe(503)
       expect(unavailable.headers.get("retry-after")).toBe("5")
       const body = yield* Effect.promise(() => unavailable.json())
@@ -140,7 +140,7 @@ describe("WechatLogin.router", () => {
 
       const misconfigured = yield* consent(app)
       yield* fake.inject("sns/oauth2/access_token", { fault: "errcode", errcode: 40125, errmsg: "invalid appsecret" })
-      const broken = yield* send(app, misconfigured.callback, { cookie: `wechat_login=${misconfigured.cookie}` })
+      const broken = yield* send(app, misconfigured.callback, { cookie: `__Host-wechat_login=${misconfigured.cookie}` })
       expect(broken.status).toBe(502)
       const page = yield* Effect.promise(() => broken.text())
       expect(page).toContain("AppMisconfigured")
@@ -151,7 +151,7 @@ describe("WechatLogin.router", () => {
     Effect.gen(function*() {
       const app = yield* toApp(routes())
       const { callback, cookie } = yield* consent(app, { userId: "snap" })
-      yield* send(app, callback, { cookie: `wechat_login=${cookie}` })
+      yield* send(app, callback, { cookie: `__Host-wechat_login=${cookie}` })
       const login = loggedIn.at(-1)!
       expect([login.isSnapshotUser, Option.isNone(login.profile)]).toEqual([true, true])
       expect(yield* Effect.flatMap(FakeWechat, (f) => f.callCount("sns/userinfo"))).toBe(0)
@@ -185,7 +185,7 @@ describe("WechatLogin.router", () => {
       const { callback, cookie, started } = yield* consent(app, { ua: DESKTOP, scope: "snsapi_login" })
       expect(new URL(started.headers.get("location")!).searchParams.get("appid")).toBe(WEB.appId)
       expect(callback).toContain("flow=qr")
-      expect((yield* send(app, callback, { cookie: `wechat_login=${cookie}` })).status).toBe(303)
+      expect((yield* send(app, callback, { cookie: `__Host-wechat_login=${cookie}` })).status).toBe(303)
       const login = loggedIn.at(-1)!
       expect(login.flow).toBe("qr")
       expect(login.openid).toBe(yield* Effect.flatMap(FakeWechat, (f) => f.openid({ appId: WEB.appId, userId: "u1" })))
@@ -197,7 +197,7 @@ describe("WechatLogin.router", () => {
       const response = yield* send(app, "/login/wechat/qr-config?returnTo=%2Fme")
       expect(response.status).toBe(200)
       const options = yield* Effect.promise(() => response.json())
-      expect(options).toEqual({ appid: APP.appId, scope: "snsapi_login", redirect_uri: "https://example.com/login/wechat/callback", state: expect.stringMatching(/^[A-Za-z0-9]+$/) })
+      expect(options).toEqual({ appid: APP.appId, scope: "snsapi_login", redirect_uri: "https://example.com/login/wechat/callback?flow=qr", state: expect.stringMatching(/^[A-Za-z0-9]+$/) })
       expect(cookieOf(response)).toMatch(/^[A-Za-z0-9]{32}$/)
     }).pipe(Effect.provide(layer)))
 
@@ -207,19 +207,54 @@ describe("WechatLogin.router", () => {
       expect((yield* Effect.flip(toApp(routes({ publicUrl: "https://example.com/?x=1" })))).argument).toBe("publicUrl")
       expect((yield* Effect.flip(toApp(routes({ cookieName: "bad name" })))).argument).toBe("cookieName")
       expect((yield* Effect.flip(toApp(routes({ paths: { login: "//x" as "/x" } })))).argument).toBe("paths.login")
-      // plain http is fine on loopback: no Secure flag then
+      expect((yield* Effect.flip(toApp(routes({ paths: { login: 42 as unknown as "/x" } })))).argument).toBe("paths.login")
+      // the state's lifetime is checked when the routes are built, not at every login
+      expect((yield* Effect.flip(toApp(routes({ stateTtl: "2 days" })))).argument).toBe("stateTtl")
+      expect((yield* Effect.flip(toApp(routes({ stateTtl: "soon" as "1 minute" })))).argument).toBe("stateTtl")
+      // plain http is fine on loopback: no Secure flag then, and no __Host- prefix
       const local = yield* toApp(routes({ publicUrl: "http://127.0.0.1:3000" }))
       const started = yield* send(local, "/login/wechat")
       expect(started.headers.get("set-cookie")).not.toContain("Secure")
+      expect(started.headers.get("set-cookie")).toMatch(/^wechat_login=[A-Za-z0-9]{32}; /)
+      const prefixed = yield* Effect.flip(toApp(routes({ publicUrl: "http://127.0.0.1:3000", cookieName: "__Host-login" })))
+      expect(prefixed.argument).toBe("cookieName")
+    }).pipe(Effect.provide(layer)))
+
+  it.effect("a QR login is reported as one, with or without a separate website app", () =>
+    Effect.gen(function*() {
+      loggedIn.length = 0
+      const app = yield* toApp(routes())
+      const { callback, cookie } = yield* consent(app, { ua: DESKTOP, scope: "snsapi_login" })
+      expect(callback).toContain("flow=qr")
+      expect((yield* send(app, callback, { cookie: `__Host-wechat_login=${cookie}` })).status).toBe(303)
+      expect(loggedIn.at(-1)?.flow).toBe("qr")
     }).pipe(Effect.provide(layer)))
 })
 
 describe("WechatLogin framework-free: start, complete, respond", () => {
+  it("the login cookie's name: __Host- on https, so a sibling subdomain cannot plant it", () => {
+    expect(WechatLogin.cookieNameOf({ publicUrl: SITE })).toBe("__Host-wechat_login")
+    expect(WechatLogin.cookieNameOf({ publicUrl: "http://127.0.0.1:3000" })).toBe("wechat_login")
+    expect(WechatLogin.cookieNameOf({ publicUrl: SITE, cookieName: "login" })).toBe("login")
+  })
+
+  it.effect("input from plain JavaScript gets InvalidArgument, never a crash", () =>
+    Effect.gen(function*() {
+      const options = { publicUrl: SITE }
+      const bad: ReadonlyArray<Effect.Effect<unknown, { readonly _tag: string }, WechatConfig.WechatConfig | HttpClient.HttpClient>> = [
+        WechatLogin.start(options)(undefined as unknown as {}),
+        WechatLogin.complete(options)(undefined as unknown as { query: {} }),
+        WechatLogin.complete(options)({ query: null as unknown as {} }),
+        WechatLogin.start(null as unknown as typeof options)({})
+      ]
+      for (const effect of bad) expect((yield* Effect.flip(effect))._tag).toBe("InvalidArgument")
+    }).pipe(Effect.provide(layer)))
+
   it.effect("the same login without a router", () =>
     Effect.gen(function*() {
       const options = { publicUrl: SITE }
       const started = yield* WechatLogin.start(options)({ userAgent: IN_WECHAT, returnTo: "/me" })
-      expect(started.cookie!.header).toMatch(/^wechat_login=[A-Za-z0-9]{32}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/)
+      expect(started.cookie!.header).toMatch(/^__Host-wechat_login=[A-Za-z0-9]{32}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/)
       const location = new URL(started.location)
       const code = yield* Effect.flatMap(FakeWechat, (f) => f.authorize({ appId: APP.appId, userId: "u1", scope: "snsapi_userinfo" }))
       const query = { code, state: location.searchParams.get("state")! }

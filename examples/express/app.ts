@@ -32,12 +32,14 @@ export const makeApp = (options: {
 }) => {
   const runtime = ManagedRuntime.make(options.wechat)
   const login = { publicUrl: options.publicUrl }
+  // `__Host-wechat_login` on https, `wechat_login` on plain http
+  const loginCookie = WechatLogin.cookieNameOf(login)
   const sessions = new Map<string, { readonly openid: string; readonly nickname: string | null }>()
   const app = express()
 
   app.get("/login/wechat", async (req, res) => {
     const result = await runtime.runPromise(attempt(WechatLogin.start(login)({
-      cookie: cookie(req.headers.cookie, "wechat_login"),
+      cookie: cookie(req.headers.cookie, loginCookie),
       userAgent: req.headers["user-agent"],
       returnTo: typeof req.query.returnTo === "string" ? req.query.returnTo : undefined
     })))
@@ -52,7 +54,7 @@ export const makeApp = (options: {
 
   app.get("/login/wechat/callback", async (req, res) => {
     const query = new URL(req.originalUrl, "http://request.invalid").searchParams
-    const result = await runtime.runPromise(attempt(WechatLogin.complete(login)({ query, cookie: cookie(req.headers.cookie, "wechat_login") })))
+    const result = await runtime.runPromise(attempt(WechatLogin.complete(login)({ query, cookie: cookie(req.headers.cookie, loginCookie) })))
     res.setHeader("Cache-Control", "no-store").setHeader("Referrer-Policy", "no-referrer")
     if (!result.ok || result.value._tag === "Cancelled") {
       const answer = WechatLogin.respond(!result.ok ? result.error : { _tag: "Cancelled" }, { accept: req.headers.accept, startUrl: "/login/wechat" })
