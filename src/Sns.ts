@@ -268,6 +268,7 @@ export const authorizeUrl: (params: {
    */
   readonly connectRedirect?: boolean | undefined
 }) => Effect.Effect<string, InvalidArgument, WechatConfig> = Span.fn("Sns.authorizeUrl")(function*(params) {
+  yield* Validate.object("params", params, "must be an object with redirectUri and scope")
   if (params.scope !== "snsapi_base" && params.scope !== "snsapi_userinfo") {
     return yield* invalid("scope", "must be snsapi_base or snsapi_userinfo")
   }
@@ -291,6 +292,7 @@ export const qrConnectUrl: (params: {
   readonly state?: string | undefined
   readonly lang?: "cn" | "en" | undefined
 }) => Effect.Effect<string, InvalidArgument, WechatConfig> = Span.fn("Sns.qrConnectUrl")(function*(params) {
+  yield* Validate.object("params", params, "must be an object with redirectUri")
   if (params.lang !== undefined && params.lang !== "cn" && params.lang !== "en") {
     return yield* invalid("lang", "must be cn or en")
   }
@@ -481,6 +483,10 @@ export const exchangeCode: (
  * WeChat returns the same token with a renewed expiry; the refresh token itself is never
  * extended (30 days from consent), after which this fails with `RefreshTokenInvalid`.
  *
+ * WeChat sends `is_snapshotuser` only with the code exchange, and `unionid` may be left
+ * out here: the refreshed token's `isSnapshotUser` is `false` and its `unionid` may be
+ * `None` whatever the exchange said. Keep what the exchange told you about the user.
+ *
  * @since 0.1.0
  * @category endpoints
  */
@@ -505,6 +511,7 @@ export const checkToken = Span.fn("Sns.checkToken")(function*(params: {
   readonly accessToken: Secret
   readonly openid: string
 }) {
+  yield* Validate.object("params", params, "must be an object with accessToken and openid")
   const accessToken = yield* Validate.token("accessToken", params.accessToken)
   const openid = yield* Validate.openid(params.openid)
   yield* execute({

@@ -66,7 +66,8 @@ export const parseJson = (text: string): Compat.Result<unknown, string> => {
 const errcodeOf = (body: Record<string, unknown>): number | undefined => {
   const raw = body["errcode"]
   if (raw === undefined || raw === null) return undefined
-  const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN
+  // a string errcode is read as a decimal integer only (`Number` would read "0x9c9d" as 40093)
+  const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d{1,12}\s*$/.test(raw) ? Number(raw) : NaN
   return Number.isInteger(n) ? n : NaN
 }
 

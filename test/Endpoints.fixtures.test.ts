@@ -265,6 +265,9 @@ describe("WeChat's body quirks", () => {
     Effect.gen(function*() {
       const stringCode = yield* run("sns_oauth2_access_token", `{"errcode":"40163","errmsg":"code been used"}`, "text/plain")
       expect(failureOf(stringCode)?._tag).toBe("CodeAlreadyUsed")
+      // only decimal: Number() would read "0x9c9d" as 40093
+      const hex = yield* run("sns_oauth2_access_token", `{"errcode":"0x9c9d","errmsg":"code been used"}`, "text/plain")
+      expect([failureOf(hex)?._tag, failureOf(hex)?.action]).toEqual(["WechatDecodeError", "stop"])
       const unknown = yield* run("cgi_bin_token", `{"errcode":99999,"errmsg":"what, rid: 0a1b2c3d-0a1b2c3d-0a1b2c3d"}`, "text/plain")
       expect(failureOf(unknown)?._tag).toBe("UnknownWechatError")
       expect(failureOf(unknown)?.action).toBe("stop")

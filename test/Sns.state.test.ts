@@ -38,7 +38,7 @@ describe("Sns.makeState", () => {
 
   it.effect("returnTo is only ever a short relative path (no open redirect)", () =>
     Effect.gen(function*() {
-      for (const bad of ["https://evil.example/", "//evil.example/x", "/\\evil.example", "evil", "/a\nb", "/" + "x".repeat(60), "javascript:alert(1)"]) {
+      for (const bad of ["https://evil.example/", "//evil.example/x", "/\\evil.example", "evil", "/a\nb", "/" + "x".repeat(60), "javascript:alert(1)", "/.//evil.example", "/..//evil.example", "/x/..//evil.example"]) {
         const error = yield* Effect.flip(Sns.makeState({ session: SESSION, returnTo: bad }))
         expect([bad, error.argument]).toEqual([bad, "returnTo"])
       }

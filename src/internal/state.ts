@@ -71,7 +71,10 @@ const sessionTag = (key: Buffer, session: string) =>
 export const isRelativePath = (path: string): boolean => {
   if (!path.startsWith("/") || path.startsWith("//") || /[\u0000-\u001f\u007f\\]/.test(path)) return false
   try {
-    return new URL(path, "http://same.invalid").origin === "http://same.invalid"
+    const url = new URL(path, "http://same.invalid")
+    // "/.//evil.com" resolves to the path "//evil.com": harmless in a browser, but an app
+    // that normalises the path and redirects to the result would leave the site
+    return url.origin === "http://same.invalid" && !url.pathname.startsWith("//")
   } catch {
     return false
   }

@@ -20,6 +20,10 @@ export const MAX_TOKEN = 2048
 /** The text of a value that may come plain or `Redacted`. */
 export const reveal = <A>(value: A | Redacted.Redacted<string>): A | string => (Redacted.isRedacted(value) ? Redacted.value(value) : value)
 
+/** A parameters or options object; anything else (`null` from plain JavaScript, say) fails naming it. */
+export const object = (argument: string, value: unknown, reason = "must be an object", action: Action = "stop"): Effect.Effect<void, InvalidArgument> =>
+  typeof value === "object" && value !== null ? Effect.void : Effect.fail(invalid(argument, reason, action))
+
 /** The checked value when there is no problem, else the problem as a failure. */
 const checked = <A>(problem: InvalidArgument | undefined, value: () => A): Effect.Effect<A, InvalidArgument> =>
   problem === undefined ? Effect.succeed(value()) : Effect.fail(problem)
