@@ -4,16 +4,19 @@
 
 /**
  * @since 0.1.0
+ * @category modules
  */
 export * as Cassette from "./Cassette.js"
 
 /**
  * @since 0.1.0
+ * @category modules
  */
 export * as Recorder from "./Recorder.js"
 
 /**
  * @since 0.1.0
+ * @category modules
  */
 export * as Replay from "./Replay.js"
 
@@ -22,5 +25,6 @@ export * as Replay from "./Replay.js"
  * so it is exported as the class rather than as a namespace.
  *
  * @since 0.1.0
+ * @category modules
  */
 export { FakeWechat, FakeWechatError } from "./FakeWechat.js"
