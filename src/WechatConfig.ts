@@ -52,7 +52,10 @@ export interface Service {
   readonly fallbackApiBaseUrls: ReadonlyArray<string>
   /** Base URL of the consent-page host. */
   readonly openBaseUrl: string
-  /** Per-request timeout. */
+  /**
+   * Per-request timeout: it aborts the request through the `HttpClient`'s `AbortSignal`,
+   * which every Effect client honours (see docs/robustness.md for clients of your own).
+   */
   readonly timeout: Duration.Duration
   /** Default `lang` for `sns/userinfo`. */
   readonly lang: Lang
