@@ -26,8 +26,11 @@ import { untilAborted } from "./internal/signal.js"
 
 const KEEP_HEADERS = new Set(["content-type"])
 
-/** A secret field in a body that is not valid JSON (truncated, say), up to its string's end. */
-const SECRET_FIELD = new RegExp(`"(${[...secretKeys].join("|")})"\\s*:\\s*"(?:[^"\\\\]|\\\\.)*("|$)`, "g")
+/**
+ * A secret field in a body that is not valid JSON (truncated, say), up to its string's end:
+ * an escape may be cut after its backslash, so a lone backslash may end the body.
+ */
+const SECRET_FIELD = new RegExp(`"(${[...secretKeys].join("|")})"\\s*:\\s*"(?:[^"\\\\]|\\\\[\\s\\S])*(?:"|\\\\?$)`, "g")
 
 const maskJson = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(maskJson)

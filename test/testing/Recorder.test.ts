@@ -1,5 +1,5 @@
 import { FetchHttpClient } from "#compat"
-import { describe, expect } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -55,4 +55,14 @@ describe("Recorder", () => {
       expect(replayed.openid).toBe("OPENID")
       expect(replayed.scope).toEqual(["snsapi_base"])
     }))
+})
+
+describe("Recorder.maskBody", () => {
+  it("masks a secret field of a truncated body that ends inside its string, even right after a backslash", () => {
+    for (const body of [`{"access_token":"97_TRUNCATED-SECRET\\`, `{"access_token":"97_TRUNCATED-SECRET`, `{"session_key":"TRUNCATED-SECRET\\/x\\`]) {
+      const masked = Recorder.maskBody(body, [])
+      expect(masked).not.toContain("TRUNCATED-SECRET")
+      expect(masked).toMatch(/^\{"(access_token|session_key)":"<redacted>"/)
+    }
+  })
 })
