@@ -30,21 +30,76 @@ const KEEP_HEADERS = new Set(["content-type"])
  * A secret field in a body that is not valid JSON (truncated, say), up to its string's end:
  * an escape may be cut after its backslash, so a lone backslash may end the body.
  */
-const SECRET_FIELD = new RegExp(`"(${[...secretKeys].join("|")})"\\s*:\\s*"(?:[^"\\\\]|\\\\[\\s\\S])*(?:"|\\\\?$)`, "g")
+const SECRET_FIELD = new RegExp(`("(?:${[...secretKeys].join("|")})"\\s*:\\s*)("(?:[^"\\\\]|\\\\[\\s\\S])*(?:"|\\\\?$))`, "g")
 
-const maskJson = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(maskJson)
-  if (typeof value === "object" && value !== null) {
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = secretKeys.has(k) ? MASK : maskJson(v)
-    return out
+/** The end of the JSON string that opens at `start` (after its closing quote), and whether it closes. */
+const stringEnd = (text: string, start: number): { readonly end: number; readonly closed: boolean } => {
+  let i = start + 1
+  while (i < text.length) {
+    const c = text.charCodeAt(i)
+    if (c === 0x5c) i += 2
+    else if (c === 0x22) return { end: i + 1, closed: true }
+    else i += 1
   }
-  return value
+  return { end: text.length, closed: false }
+}
+
+/** The text a JSON string token stands for (a truncated one as far as it goes). */
+const decodeString = (token: string, closed: boolean): string => {
+  const body = closed ? token : `${token.replace(/\\$/, "")}"`
+  try {
+    // raw control characters (WeChat sends them) escaped, as JSON.parse wants them
+    const value: unknown = JSON.parse(body.replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`))
+    return typeof value === "string" ? value : body.slice(1, -1)
+  } catch {
+    // a truncated escape
+    return body.slice(1, -1)
+  }
+}
+
+const isSpace = (c: string | undefined) => c === " " || c === "\t" || c === "\n" || c === "\r"
+
+/**
+ * Replaces, in JSON text, the string value of every key in {@link secretKeys} at any depth
+ * and nothing else: every other byte (escaped `\/`, raw control characters, spacing) stays.
+ */
+const maskJsonText = (text: string, replace: (value: string) => string): string => {
+  let out = ""
+  let kept = 0
+  let i = 0
+  while (i < text.length) {
+    if (text[i] !== "\"") {
+      i += 1
+      continue
+    }
+    const key = stringEnd(text, i)
+    if (!key.closed) break
+    let j = key.end
+    while (isSpace(text[j])) j += 1
+    // a string not followed by `:` is a value, not a key
+    if (text[j] !== ":") {
+      i = key.end
+      continue
+    }
+    j += 1
+    while (isSpace(text[j])) j += 1
+    if (text[j] === "\"" && secretKeys.has(decodeString(text.slice(i, key.end), true))) {
+      const value = stringEnd(text, j)
+      out += `${text.slice(kept, j)}"${replace(decodeString(text.slice(j, value.end), value.closed))}"`
+      kept = value.end
+      i = value.end
+    } else {
+      i = j
+    }
+  }
+  return out + text.slice(kept)
 }
 
 /**
- * Masks a response body: secret fields of a JSON body, and known secret values anywhere.
- * A body that is not JSON keeps its bytes, minus the secret values.
+ * Masks a response body in its own text: the string values of secret fields (at any depth
+ * of a JSON body; found by pattern in a body that is not JSON, a truncated one say), and
+ * known secret values anywhere. Every other byte is kept, so WeChat's quirks (`\/`, raw
+ * control characters) survive into the cassette.
  *
  * @since 0.1.0
  * @category masking
@@ -53,8 +108,8 @@ export const maskBody = (body: string, secrets: ReadonlyArray<string>): string =
   const parsed = parseJson(body)
   const value = Compat.Result.isSuccess(parsed) ? Compat.Result.success(parsed) : undefined
   return typeof value === "object" && value !== null
-    ? scrub(JSON.stringify(maskJson(value)), secrets)
-    : scrub(body.replace(SECRET_FIELD, (_, key: string) => `"${key}":"${MASK}"`), secrets)
+    ? scrub(maskJsonText(body, () => MASK), secrets)
+    : scrub(body.replace(SECRET_FIELD, (_, prefix: string) => `${prefix}"${MASK}"`), secrets)
 }
 
 const secretValues = (shape: RequestShape): ReadonlyArray<string> => {

@@ -1,11 +1,12 @@
 import { FetchHttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
+import fc from "fast-check"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { BasicToken, Sns, TokenStore, WechatConfig } from "../../src/index.js"
-import { Recorder, Replay } from "../../src/testing/index.js"
+import { Cassette, Recorder, Replay } from "../../src/testing/index.js"
 import { loopbackServer } from "../support/loopback.js"
 import { scoped } from "#test-compat"
 
@@ -64,5 +65,57 @@ describe("Recorder.maskBody", () => {
       expect(masked).not.toContain("TRUNCATED-SECRET")
       expect(masked).toMatch(/^\{"(access_token|session_key)":"<redacted>"/)
     }
+  })
+})
+
+/** A JSON string as WeChat writes it: `/` escaped as `\/`, control characters raw. */
+const wechatString = (s: string): string =>
+  JSON.stringify(s).replace(/\//g, "\\/").replace(/\\u00([01][0-9a-f])/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+
+type Node = string | number | { readonly entries: ReadonlyArray<readonly [string, Node]> } | ReadonlyArray<Node>
+
+/** WeChat-style JSON text for a tree; with `masked`, every secret key's string value is the mask. */
+const render = (node: Node, masked: boolean, space: string): string => {
+  if (typeof node === "string") return wechatString(node)
+  if (typeof node === "number") return String(node)
+  if (Array.isArray(node)) return `[${node.map((n) => render(n, masked, space)).join(",")}]`
+  const { entries } = node as { readonly entries: ReadonlyArray<readonly [string, Node]> }
+  return `{${
+    entries.map(([k, v]) =>
+      `${wechatString(k)}${space}:${space}${masked && Cassette.secretKeys.has(k) && typeof v === "string" ? `"${Cassette.MASK}"` : render(v, masked, space)}`
+    ).join(",")
+  }}`
+}
+
+describe("Recorder.maskBody keeps the body's bytes", () => {
+  const nasty = fc.string({ unit: fc.oneof(fc.constantFrom("/", "\\", "\"", "\u0000", "\u0007", "\u001f", "\n", "中", ":", "{"), fc.char()), maxLength: 20 })
+  const key = fc.constantFrom(...Cassette.secretKeys, "openid", "nickname", "errmsg", "headimgurl", "data")
+  const tree: fc.Arbitrary<Node> = fc.letrec<{ node: Node; object: Node }>((tie) => ({
+    node: fc.oneof({ depthSize: "small", withCrossShrink: true }, nasty, fc.integer(), tie("object"), fc.array(tie("node"), { maxLength: 3 })),
+    object: fc.record({ entries: fc.array(fc.tuple(key, tie("node")), { maxLength: 5 }) })
+  })).object
+
+  it("masks exactly the string values of secret keys, at any depth, and keeps every other byte (property)", () => {
+    fc.assert(
+      fc.property(tree, fc.constantFrom("", " "), (node, space) => {
+        expect(Recorder.maskBody(render(node, false, space), [])).toBe(render(node, true, space))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it.each([
+    [
+      `{"openid":"o1","nickname":"Ann\\/\u0007","access_token":"97_SECRET\\/x","headimgurl":"http:\\/\\/wx.qlogo.cn\\/a"}`,
+      `{"openid":"o1","nickname":"Ann\\/\u0007","access_token":"<redacted>","headimgurl":"http:\\/\\/wx.qlogo.cn\\/a"}`
+    ],
+    [
+      `{"data":{"list":[{"ticket":"T\u0001SECRET"}],"session_key" : "SK\\/SECRET"},"errmsg":"\\"code\\":\\"not-a-field\\""}`,
+      `{"data":{"list":[{"ticket":"<redacted>"}],"session_key" : "<redacted>"},"errmsg":"\\"code\\":\\"not-a-field\\""}`
+    ],
+    [`{"acc\\u0065ss_token":"ESCAPED-KEY-SECRET","n":1}\n`, `{"acc\\u0065ss_token":"<redacted>","n":1}\n`],
+    [`{"access_token" : "97_SECRET", "expires_in":7200}garbage`, `{"access_token" : "<redacted>", "expires_in":7200}garbage`]
+  ])("masks %j in place", (body, expected) => {
+    expect(Recorder.maskBody(body, [])).toBe(expected)
   })
 })
