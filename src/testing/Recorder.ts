@@ -120,8 +120,9 @@ const secretValues = (shape: RequestShape): ReadonlyArray<string> => {
 }
 
 /**
- * Wraps a client so that every exchange is appended to the cassette at `path` (the file
- * is rewritten after each one, so a crash keeps what was recorded).
+ * Wraps a client so that every exchange is written to the cassette at `path`, in the order
+ * the requests were sent (the file is rewritten after each answer, so a crash keeps what
+ * was recorded; a request still waiting for its answer is left out until it has one).
  *
  * @since 0.1.0
  * @category constructors
@@ -129,24 +130,28 @@ const secretValues = (shape: RequestShape): ReadonlyArray<string> => {
 export const make = (path: string): Effect.Effect<HttpClient.HttpClient, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const live = yield* HttpClient.HttpClient
-    const interactions: Array<Interaction> = []
+    // one slot per request, taken when it is sent: concurrent requests answered out of
+    // order must replay in the order the app made them
+    const slots: Array<Interaction | undefined> = []
     const save = Effect.sync(() => {
+      const interactions = slots.filter((slot): slot is Interaction => slot !== undefined)
       const encoded = Schema.encodeSync(Cassette)({ interactions })
       writeFileSync(path, JSON.stringify(encoded, null, 2) + "\n")
     })
     return HttpClient.make((request, url, signal) =>
       Effect.gen(function*() {
+        const shape = shapeOf(request, url)
+        const slot = yield* Effect.sync(() => slots.push(undefined) - 1)
         // the deadline and an interrupted caller reach the live request through `signal`
         const { body, response } = yield* untilAborted(
           Effect.flatMap(live.execute(request), (response) => Effect.map(response.text, (body) => ({ body, response }))),
           signal,
           request
         )
-        const shape = shapeOf(request, url)
         const secrets = secretValues(shape)
         const headers: Record<string, string> = {}
         for (const [k, v] of Object.entries(response.headers)) if (KEEP_HEADERS.has(k)) headers[k] = v
-        interactions.push({
+        slots[slot] = {
           request: {
             method: shape.method as Interaction["request"]["method"],
             path: shape.path,
@@ -154,7 +159,7 @@ export const make = (path: string): Effect.Effect<HttpClient.HttpClient, never, 
             ...(shape.body === undefined ? {} : { body: maskRecord(shape.body) })
           },
           response: { status: response.status, headers, body: maskBody(body, secrets) }
-        })
+        }
         yield* save
         return HttpClientResponse.fromWeb(request, webResponse(response.status, body, response.headers))
       })

@@ -1,4 +1,4 @@
-import { FetchHttpClient } from "#compat"
+import { FetchHttpClient, HttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import fc from "fast-check"
@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { BasicToken, Sns, TokenStore, WechatConfig } from "../../src/index.js"
-import { Cassette, Recorder, Replay } from "../../src/testing/index.js"
+import { Cassette, FakeWechat, Recorder, Replay } from "../../src/testing/index.js"
 import { loopbackServer } from "../support/loopback.js"
 import { scoped } from "#test-compat"
 
@@ -55,6 +55,35 @@ describe("Recorder", () => {
       const replayed = yield* Sns.exchangeCode("ANY-OTHER-CODE").pipe(Effect.provide(Layer.merge(Replay.layer(path), app)))
       expect(replayed.openid).toBe("OPENID")
       expect(replayed.scope).toEqual(["snsapi_base"])
+    }))
+})
+
+describe("Recorder: concurrent requests", () => {
+  const APP = { appId: "wx00000000000000a1", appSecret: "recorder-app-secret", kind: "official-account" as const }
+  const config = WechatConfig.layer({ appId: APP.appId, appSecret: APP.appSecret })
+
+  it.live("are recorded in the order they were sent, so replay hands each user their own answer", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeWechat.make({ apps: [APP] })
+      const alice = yield* fake.addUser({ id: "alice", nickname: "a" })
+      const bob = yield* fake.addUser({ id: "bob", nickname: "b" })
+      const path = join(mkdtempSync(join(tmpdir(), "rec-")), "concurrent.json")
+      const recording = yield* Recorder.make(path).pipe(Effect.provideService(HttpClient.HttpClient, FakeWechat.httpClient(fake)))
+      const codeA = yield* fake.authorize({ appId: APP.appId, userId: alice.id, scope: "snsapi_base" })
+      const codeB = yield* fake.authorize({ appId: APP.appId, userId: bob.id, scope: "snsapi_base" })
+      // alice's exchange is sent first and answered last
+      yield* fake.inject("sns/oauth2/access_token", { fault: "latency", millis: 100, times: 1 })
+      const live = yield* Effect.all([Sns.exchangeCode(codeA), Sns.exchangeCode(codeB)], { concurrency: 2 }).pipe(
+        Effect.provide(Layer.mergeAll(config, TokenStore.layerMemory, Layer.succeed(HttpClient.HttpClient, recording)))
+      )
+      expect(live.map((t) => t.openid)).toEqual([yield* fake.openid({ appId: APP.appId, userId: alice.id }), yield* fake.openid({ appId: APP.appId, userId: bob.id })])
+      const recorded: Array<{ response: { body: string } }> = JSON.parse(readFileSync(path, "utf8")).interactions
+      expect(recorded.map((i) => JSON.parse(i.response.body).openid)).toEqual(live.map((t) => t.openid))
+
+      const replayed = yield* Effect.all([Sns.exchangeCode("ALICE-CODE-0001"), Sns.exchangeCode("BOB-CODE-0002")]).pipe(
+        Effect.provide(Layer.mergeAll(config, TokenStore.layerMemory, Replay.layer(path)))
+      )
+      expect(replayed.map((t) => t.openid)).toEqual(live.map((t) => t.openid))
     }))
 })
 
