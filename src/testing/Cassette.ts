@@ -14,7 +14,17 @@
  *
  * A request matches an interaction when the method and path are equal and every listed
  * `query` / `body` field is equal (`"*"` and `"<redacted>"` match anything; unlisted fields
- * are not checked). Each interaction answers once, in file order, unless `repeat` is true.
+ * are not checked). Each interaction answers once, in file order, unless `repeat` is true:
+ * a request gets the first unused interaction, in file order, that matches it.
+ *
+ * `Recorder` writes each distinct secret of a recording as its own numbered placeholder,
+ * `"<redacted:1>"`, `"<redacted:2>"`, …, the same number wherever the value appears (the
+ * token a response returned and the same token in a later request). In one `Replay`
+ * client, a numbered placeholder binds on its first match to the value the request
+ * carries and then matches only that value; a value bound to one placeholder matches no
+ * other; and a request value that is itself `"<redacted:N>"` (what a replayed body handed
+ * the app) matches only placeholder N. So a replayed login cannot answer one user's code
+ * with another's token, and a retry with a stale token does not match a recorded success.
  *
  * @since 0.1.0
  */
@@ -137,38 +147,108 @@ export const maskRecord = <V>(record: Readonly<Record<string, V>>): Record<strin
   return out
 }
 
-const matchesValue = (expected: unknown, actual: unknown): boolean =>
-  expected === "*" || expected === MASK || JSON.stringify(expected) === JSON.stringify(actual)
+/**
+ * The placeholder `Recorder` writes for the `n`-th distinct secret value of a recording.
+ * As a matcher it binds, on its first match, to the value the request carries (see
+ * {@link matchWith}).
+ *
+ * @since 0.4.0
+ * @category masking
+ */
+export const placeholder = (n: number): string => `<redacted:${n}>`
+
+const PLACEHOLDER = /^<redacted:(\d+)>$/
+
+/**
+ * The number of a numbered placeholder (`"<redacted:3>"` → 3), or `undefined` for any other value.
+ *
+ * @since 0.4.0
+ * @category masking
+ */
+export const placeholderNumber = (value: unknown): number | undefined => {
+  if (typeof value !== "string") return undefined
+  const match = PLACEHOLDER.exec(value)
+  return match === null ? undefined : Number(match[1])
+}
+
+/**
+ * Which request value each numbered placeholder stands for, one to one, as a replay has
+ * seen them so far (values as JSON text).
+ *
+ * @since 0.4.0
+ * @category matching
+ */
+export interface Bindings {
+  readonly values: ReadonlyMap<number, string>
+  readonly placeholders: ReadonlyMap<string, number>
+}
+
+/**
+ * No placeholder bound yet.
+ *
+ * @since 0.4.0
+ * @category matching
+ */
+export const emptyBindings: Bindings = { values: new Map(), placeholders: new Map() }
 
 const normalizePath = (path: string) => path.replace(/^\/+/, "")
 
 /**
- * Whether a request (method, path, query, parsed JSON body) matches a matcher.
+ * Whether a request matches a matcher, given what the numbered placeholders are bound to:
+ * the bindings after the match (those before plus any the match made), or `undefined`.
+ *
+ * - `"*"` and `"<redacted>"` match any value;
+ * - `"<redacted:N>"` matches the value N is bound to; unbound, it matches (and binds to) a
+ *   value not bound to another placeholder; a value that is itself `"<redacted:M>"` (a
+ *   secret a replayed body handed the app) matches it only when M is N;
+ * - anything else matches an equal value.
+ *
+ * @since 0.4.0
+ * @category matching
+ */
+export const matchWith = (matcher: RequestMatcher, request: RequestShape, bindings: Bindings): Bindings | undefined => {
+  let values: Map<number, string> | undefined
+  let placeholders: Map<string, number> | undefined
+  const bind = (n: number, actual: unknown): boolean => {
+    const carried = placeholderNumber(actual)
+    if (carried !== undefined) return carried === n
+    const key = JSON.stringify(actual)
+    const bound = (values ?? bindings.values).get(n)
+    if (bound !== undefined) return bound === key
+    if ((placeholders ?? bindings.placeholders).has(key)) return false
+    values ??= new Map(bindings.values)
+    placeholders ??= new Map(bindings.placeholders)
+    values.set(n, key)
+    placeholders.set(key, n)
+    return true
+  }
+  const matchesValue = (expected: unknown, actual: unknown): boolean => {
+    if (expected === "*" || expected === MASK) return true
+    const n = placeholderNumber(expected)
+    return n === undefined ? JSON.stringify(expected) === JSON.stringify(actual) : bind(n, actual)
+  }
+  if (matcher.method !== request.method) return undefined
+  if (normalizePath(matcher.path) !== normalizePath(request.path)) return undefined
+  for (const key in matcher.query ?? {}) {
+    if (!(key in request.query) || !matchesValue(matcher.query![key], request.query[key])) return undefined
+  }
+  for (const key in matcher.body ?? {}) {
+    if (request.body === undefined || !(key in request.body) || !matchesValue(matcher.body![key], request.body[key])) {
+      return undefined
+    }
+  }
+  return values === undefined || placeholders === undefined ? bindings : { values, placeholders }
+}
+
+/**
+ * Whether a request (method, path, query, parsed JSON body) matches a matcher on its own
+ * (no placeholder bound beforehand).
  *
  * @since 0.1.0
  * @category matching
  */
-export const matches = (
-  matcher: RequestMatcher,
-  request: {
-    readonly method: string
-    readonly path: string
-    readonly query: Readonly<Record<string, string>>
-    readonly body: Readonly<Record<string, unknown>> | undefined
-  }
-): boolean => {
-  if (matcher.method !== request.method) return false
-  if (normalizePath(matcher.path) !== normalizePath(request.path)) return false
-  for (const key in matcher.query ?? {}) {
-    if (!(key in request.query) || !matchesValue(matcher.query![key], request.query[key])) return false
-  }
-  for (const key in matcher.body ?? {}) {
-    if (request.body === undefined || !(key in request.body) || !matchesValue(matcher.body![key], request.body[key])) {
-      return false
-    }
-  }
-  return true
-}
+export const matches = (matcher: RequestMatcher, request: RequestShape): boolean =>
+  matchWith(matcher, request, emptyBindings) !== undefined
 
 /**
  * The parts of an outgoing request that matching looks at.

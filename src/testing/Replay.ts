@@ -22,7 +22,7 @@ import * as Compat from "#compat"
 import { HttpClient, HttpClientResponse } from "#compat"
 import { Data, Effect, Layer } from "effect"
 import { readFileSync } from "node:fs"
-import { Cassette, type CassetteInput, describe, type Interaction, matches, shapeOf, webResponse } from "./Cassette.js"
+import { Cassette, type CassetteInput, describe, emptyBindings, type Interaction, matchWith, shapeOf, webResponse } from "./Cassette.js"
 import { untilAborted } from "./internal/signal.js"
 
 /**
@@ -71,7 +71,9 @@ export const load = (path: string): Effect.Effect<Cassette, CassetteError> =>
 /**
  * An `HttpClient` answering from a cassette (a value, or a file path). Each
  * interaction answers once, in order, unless it says `repeat: true`; a request none
- * matches dies with {@link UnmatchedRequest}.
+ * matches dies with {@link UnmatchedRequest}. A numbered placeholder (`"<redacted:N>"`)
+ * binds to the value of the first request it matches and, in this client, matches only
+ * that value from then on (see `Cassette.matchWith`).
  *
  * @since 0.1.0
  * @category constructors
@@ -79,9 +81,19 @@ export const load = (path: string): Effect.Effect<Cassette, CassetteError> =>
 export const make = (cassette: Cassette): Effect.Effect<HttpClient.HttpClient> =>
   Effect.sync(() => {
     const used = new Set<Interaction>()
+    // what each numbered placeholder stands for in this client, one to one
+    let bindings = emptyBindings
     return HttpClient.make((request, url, signal) => {
       const shape = shapeOf(request, url)
-      const found = cassette.interactions.find((i) => (i.repeat === true || !used.has(i)) && matches(i.request, shape))
+      let found: Interaction | undefined
+      for (const i of cassette.interactions) {
+        if (i.repeat !== true && used.has(i)) continue
+        const bound = matchWith(i.request, shape, bindings)
+        if (bound === undefined) continue
+        found = i
+        bindings = bound
+        break
+      }
       if (found === undefined) {
         const remaining = cassette.interactions
           .filter((i) => i.repeat === true || !used.has(i))
