@@ -92,7 +92,7 @@ describe("test kit edge cases", () => {
       expect(error._tag).toBe("WechatDecodeError")
       const text = readFileSync(path, "utf8")
       expect(text).not.toContain("LEAKED-TOKEN-VALUE")
-      expect(text).toContain(`\\"access_token\\":\\"<redacted>\\"`)
+      expect(text).toContain(`\\"access_token\\":\\"<redacted:2>\\"`)
     }))
 
   it.effect("status faults outside 200-599 are refused; a 304 is a typed transport error (a 3xx, never followed)", () =>

@@ -25,13 +25,20 @@ const charPattern = (char: string): string => {
 
 const patternOf = (secret: string): RegExp => new RegExp([...secret].map(charPattern).join(""), "g")
 
-/** Replaces every occurrence of each secret (in any encoding) with `<redacted>`. */
-export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
+/**
+ * Replaces every occurrence of each secret (in any encoding) with `<redacted>`, or with
+ * what `replacement` gives for it.
+ */
+export const scrub = (
+  text: string,
+  secrets: ReadonlyArray<string>,
+  replacement: (secret: string) => string = () => REPLACEMENT
+): string => {
   let out = text
   for (const secret of secrets) {
     if (secret.length < MIN_SECRET_LENGTH) continue
     if (!out.includes(secret) && !out.includes("%") && !(secret.includes(" ") && out.includes("+"))) continue
-    out = out.replace(patternOf(secret), REPLACEMENT)
+    out = out.replace(patternOf(secret), () => replacement(secret))
   }
   return out
 }

@@ -1,7 +1,10 @@
 /**
- * Records live WeChat traffic into a cassette for `Replay`, with secrets masked: request
- * parameters and response fields named in `Cassette.secretKeys` become `"<redacted>"`, and
- * any secret value seen in a request is also scrubbed wherever it appears in a body.
+ * Records live WeChat traffic into a cassette for `Replay`, in the order the requests were
+ * sent, with secrets masked: request parameters and response fields named in
+ * `Cassette.secretKeys` become numbered placeholders, one per distinct value of the
+ * recording (`"<redacted:1>"`, `"<redacted:2>"`, …; the token an answer returned and the
+ * same token in a later request share a number), and any secret value seen so far is also
+ * scrubbed wherever it appears in a body.
  *
  * @example
  * ```ts
@@ -9,7 +12,7 @@
  * import { Layer } from "effect"
  * import { Recorder } from "effect-wechat/testing"
  *
- * // every call through this client is appended to the cassette
+ * // every call through this client is written to the cassette
  * const Recording = Recorder.layer("test/cassettes/login.json").pipe(Layer.provide(FetchHttpClient.layer))
  * ```
  *
@@ -19,9 +22,9 @@ import { HttpClient, HttpClientResponse } from "#compat"
 import * as Compat from "#compat"
 import { Effect, Layer, Schema } from "effect"
 import { parseJson } from "../WechatDecode.js"
-import { scrub } from "../WechatHttp.js"
+import { scrub as scrubText } from "../internal/scrub.js"
 import { writeFileSync } from "node:fs"
-import { Cassette, type Interaction, MASK, maskRecord, type RequestShape, secretKeys, shapeOf, webResponse } from "./Cassette.js"
+import { Cassette, type Interaction, MASK, placeholder, secretKeys, shapeOf, webResponse } from "./Cassette.js"
 import { untilAborted } from "./internal/signal.js"
 
 const KEEP_HEADERS = new Set(["content-type"])
@@ -43,6 +46,9 @@ const stringEnd = (text: string, start: number): { readonly end: number; readonl
   }
   return { end: text.length, closed: false }
 }
+
+/** Whether a string token matched by {@link SECRET_FIELD} ends with its closing quote. */
+const isClosed = (token: string): boolean => token.length > 1 && stringEnd(token, 0).closed
 
 /** The text a JSON string token stands for (a truncated one as far as it goes). */
 const decodeString = (token: string, closed: boolean): string => {
@@ -98,24 +104,34 @@ const maskJsonText = (text: string, replace: (value: string) => string): string 
 /**
  * Masks a response body in its own text: the string values of secret fields (at any depth
  * of a JSON body; found by pattern in a body that is not JSON, a truncated one say), and
- * known secret values anywhere. Every other byte is kept, so WeChat's quirks (`\/`, raw
- * control characters) survive into the cassette.
+ * the known secret values `secrets` anywhere. Every other byte is kept, so WeChat's quirks
+ * (`\/`, raw control characters) survive into the cassette. Each secret becomes
+ * `placeholderFor(value)`: `"<redacted>"` by default; the Recorder numbers them.
  *
  * @since 0.1.0
  * @category masking
  */
-export const maskBody = (body: string, secrets: ReadonlyArray<string>): string => {
+export const maskBody = (
+  body: string,
+  secrets: ReadonlyArray<string>,
+  placeholderFor: (value: string) => string = () => MASK
+): string => {
   const parsed = parseJson(body)
   const value = Compat.Result.isSuccess(parsed) ? Compat.Result.success(parsed) : undefined
-  return typeof value === "object" && value !== null
-    ? scrub(maskJsonText(body, () => MASK), secrets)
-    : scrub(body.replace(SECRET_FIELD, (_, prefix: string) => `${prefix}"${MASK}"`), secrets)
+  const masked = typeof value === "object" && value !== null
+    ? maskJsonText(body, placeholderFor)
+    : body.replace(SECRET_FIELD, (_, prefix: string, token: string) => `${prefix}"${placeholderFor(decodeString(token, isClosed(token)))}"`)
+  // longest first, so a secret that contains another is replaced whole
+  return scrubText(masked, [...secrets].sort((a, b) => b.length - a.length), placeholderFor)
 }
 
-const secretValues = (shape: RequestShape): ReadonlyArray<string> => {
-  const out: Array<string> = []
-  for (const [k, v] of Object.entries(shape.query)) if (secretKeys.has(k)) out.push(v)
-  for (const [k, v] of Object.entries(shape.body ?? {})) if (secretKeys.has(k) && typeof v === "string") out.push(v)
+/** The request with each secret value replaced by its placeholder. */
+const maskFields = <V>(record: Readonly<Record<string, V>>, placeholderFor: (value: string) => string): Record<string, V | string> => {
+  const out: Record<string, V | string> = {}
+  for (const key in record) {
+    const value = record[key]!
+    out[key] = !secretKeys.has(key) ? value : typeof value === "string" ? placeholderFor(value) : MASK
+  }
   return out
 }
 
@@ -133,6 +149,14 @@ export const make = (path: string): Effect.Effect<HttpClient.HttpClient, never, 
     // one slot per request, taken when it is sent: concurrent requests answered out of
     // order must replay in the order the app made them
     const slots: Array<Interaction | undefined> = []
+    // each distinct secret value of this recording and its placeholder's number
+    const numbers = new Map<string, number>()
+    const placeholderFor = (value: string): string => {
+      const known = numbers.get(value)
+      if (known !== undefined) return placeholder(known)
+      numbers.set(value, numbers.size + 1)
+      return placeholder(numbers.size)
+    }
     const save = Effect.sync(() => {
       const interactions = slots.filter((slot): slot is Interaction => slot !== undefined)
       const encoded = Schema.encodeSync(Cassette)({ interactions })
@@ -141,24 +165,27 @@ export const make = (path: string): Effect.Effect<HttpClient.HttpClient, never, 
     return HttpClient.make((request, url, signal) =>
       Effect.gen(function*() {
         const shape = shapeOf(request, url)
-        const slot = yield* Effect.sync(() => slots.push(undefined) - 1)
+        const { masked, slot } = yield* Effect.sync(() => ({
+          slot: slots.push(undefined) - 1,
+          masked: {
+            method: shape.method as Interaction["request"]["method"],
+            path: shape.path,
+            query: maskFields(shape.query, placeholderFor),
+            ...(shape.body === undefined ? {} : { body: maskFields(shape.body, placeholderFor) })
+          }
+        }))
         // the deadline and an interrupted caller reach the live request through `signal`
         const { body, response } = yield* untilAborted(
           Effect.flatMap(live.execute(request), (response) => Effect.map(response.text, (body) => ({ body, response }))),
           signal,
           request
         )
-        const secrets = secretValues(shape)
         const headers: Record<string, string> = {}
         for (const [k, v] of Object.entries(response.headers)) if (KEEP_HEADERS.has(k)) headers[k] = v
         slots[slot] = {
-          request: {
-            method: shape.method as Interaction["request"]["method"],
-            path: shape.path,
-            query: maskRecord(shape.query),
-            ...(shape.body === undefined ? {} : { body: maskRecord(shape.body) })
-          },
-          response: { status: response.status, headers, body: maskBody(body, secrets) }
+          request: masked,
+          // every secret seen so far, a request's or an earlier answer's, is scrubbed
+          response: { status: response.status, headers, body: maskBody(body, [...numbers.keys()], placeholderFor) }
         }
         yield* save
         return HttpClientResponse.fromWeb(request, webResponse(response.status, body, response.headers))

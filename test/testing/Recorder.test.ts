@@ -47,10 +47,10 @@ describe("Recorder", () => {
       expect(cassette.interactions[0].request).toEqual({
         method: "GET",
         path: "/sns/oauth2/access_token",
-        query: { appid: "wx0000000000000001", secret: "<redacted>", code: "<redacted>", grant_type: "authorization_code" }
+        query: { appid: "wx0000000000000001", secret: "<redacted:1>", code: "<redacted:2>", grant_type: "authorization_code" }
       })
       expect(cassette.interactions[0].response.headers).toEqual({ "content-type": "text/plain" })
-      expect(JSON.parse(cassette.interactions[0].response.body)).toMatchObject({ access_token: "<redacted>", refresh_token: "<redacted>", openid: "OPENID" })
+      expect(JSON.parse(cassette.interactions[0].response.body)).toMatchObject({ access_token: "<redacted:3>", refresh_token: "<redacted:4>", openid: "OPENID" })
 
       const replayed = yield* Sns.exchangeCode("ANY-OTHER-CODE").pipe(Effect.provide(Layer.merge(Replay.layer(path), app)))
       expect(replayed.openid).toBe("OPENID")
@@ -85,6 +85,42 @@ describe("Recorder: concurrent requests", () => {
       )
       expect(replayed.map((t) => t.openid)).toEqual(live.map((t) => t.openid))
     }))
+})
+
+describe("Recorder: numbered placeholders", () => {
+  const APP = { appId: "wx00000000000000a2", appSecret: "numbered-app-secret", kind: "official-account" as const }
+  const config = WechatConfig.layer({ appId: APP.appId, appSecret: APP.appSecret })
+
+  it.effect("give each secret its own number, the same wherever it appears, and the recording replays", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeWechat.make({ apps: [APP] })
+      const user = yield* fake.addUser({ nickname: "Ann" })
+      const path = join(mkdtempSync(join(tmpdir(), "rec-")), "numbered.json")
+      const recording = yield* Recorder.make(path).pipe(Effect.provideService(HttpClient.HttpClient, FakeWechat.httpClient(fake)))
+      const flow = (code: string) =>
+        Effect.flatMap(Sns.exchangeCode(code), (token) => Sns.userInfo({ accessToken: token.accessToken, openid: token.openid }))
+      const live = yield* flow(yield* fake.authorize({ appId: APP.appId, userId: user.id, scope: "snsapi_userinfo" })).pipe(
+        Effect.provide(Layer.mergeAll(config, TokenStore.layerMemory, Layer.succeed(HttpClient.HttpClient, recording)))
+      )
+      const [exchange, info] = JSON.parse(readFileSync(path, "utf8")).interactions
+      expect(exchange.request.query).toMatchObject({ secret: "<redacted:1>", code: "<redacted:2>" })
+      expect(JSON.parse(exchange.response.body)).toMatchObject({ access_token: "<redacted:3>", refresh_token: "<redacted:4>" })
+      // the token the exchange returned, sent again: the same number
+      expect(info.request.query.access_token).toBe("<redacted:3>")
+
+      const replayed = yield* flow("ANOTHER-CODE-123").pipe(Effect.provide(Layer.mergeAll(config, TokenStore.layerMemory, Replay.layer(path))))
+      expect(replayed.nickname).toBe(live.nickname)
+    }))
+
+  it("numbers the secrets of a body and scrubs known ones anywhere in it", () => {
+    const numbers = new Map<string, number>()
+    const placeholderFor = (value: string) => `<redacted:${numbers.get(value) ?? (numbers.set(value, numbers.size + 1), numbers.size)}>`
+    placeholderFor("REQUEST-SECRET-1")
+    expect(Recorder.maskBody(`{"access_token":"NEW-TOKEN-2","errmsg":"echo REQUEST-SECRET-1 and NEW-TOKEN-2","refresh_token":"NEW-TOKEN-2"}`, ["REQUEST-SECRET-1", "NEW-TOKEN-2"], placeholderFor))
+      .toBe(`{"access_token":"<redacted:2>","errmsg":"echo <redacted:1> and <redacted:2>","refresh_token":"<redacted:2>"}`)
+    expect(Recorder.maskBody(`{"session_key":"SK-3\\/x","expires_in":72`, [], placeholderFor)).toBe(`{"session_key":"<redacted:3>","expires_in":72`)
+    expect(numbers.get("SK-3/x")).toBe(3)
+  })
 })
 
 describe("Recorder.maskBody", () => {
