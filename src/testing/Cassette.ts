@@ -14,8 +14,12 @@
  *
  * A request matches an interaction when the method and path are equal and every listed
  * `query` / `body` field is equal (`"*"` and `"<redacted>"` match anything; unlisted fields
- * are not checked). Each interaction answers once, in file order, unless `repeat` is true:
- * a request gets the first unused interaction, in file order, that matches it.
+ * are not checked). A matcher with `"exact": true` also wants the request's query keys and
+ * JSON body keys to be exactly the listed ones (so a `stable_token` call with
+ * `force_refresh` does not match a recorded normal call), and one with a `host` wants the
+ * request sent to that host (`name[:port]`); the Recorder writes both. Each interaction
+ * answers once, in file order, unless `repeat` is true: a request gets the first unused
+ * interaction, in file order, that matches it.
  *
  * `Recorder` writes each distinct secret of a recording as its own numbered placeholder,
  * `"<redacted:1>"`, `"<redacted:2>"`, …, the same number wherever the value appears (the
@@ -38,11 +42,18 @@ import { Schema } from "effect"
  */
 export const RequestMatcher = Schema.Struct({
   method: Compat.optionalDefault(Compat.literals("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"), () => "GET" as const),
+  /** The host the request goes to, `name[:port]` as in a URL; absent, any host. The Recorder writes it. */
+  host: Schema.optional(Schema.String),
   /** Path under the host, with or without a leading slash. */
   path: Schema.String,
   query: Schema.optional(Compat.record(Schema.String, Schema.String)),
   /** JSON body fields (POST). */
-  body: Schema.optional(Compat.record(Schema.String, Schema.Unknown))
+  body: Schema.optional(Compat.record(Schema.String, Schema.Unknown)),
+  /**
+   * The request's query keys and JSON body keys must be exactly the listed ones (the
+   * Recorder writes `true`); otherwise fields not listed are not checked.
+   */
+  exact: Schema.optional(Schema.Boolean)
 })
 
 /**
@@ -193,6 +204,11 @@ export const emptyBindings: Bindings = { values: new Map(), placeholders: new Ma
 
 const normalizePath = (path: string) => path.replace(/^\/+/, "")
 
+const sameKeys = (listed: object, sent: object): boolean => {
+  const keys = Object.keys(sent)
+  return keys.length === Object.keys(listed).length && keys.every((key) => Object.hasOwn(listed, key))
+}
+
 /**
  * Whether a request matches a matcher, given what the numbered placeholders are bound to:
  * the bindings after the match (those before plus any the match made), or `undefined`.
@@ -229,6 +245,10 @@ export const matchWith = (matcher: RequestMatcher, request: RequestShape, bindin
   }
   if (matcher.method !== request.method) return undefined
   if (normalizePath(matcher.path) !== normalizePath(request.path)) return undefined
+  if (matcher.host !== undefined && matcher.host.toLowerCase() !== request.host?.toLowerCase()) return undefined
+  if (matcher.exact === true && (!sameKeys(matcher.query ?? {}, request.query) || !sameKeys(matcher.body ?? {}, request.body ?? {}))) {
+    return undefined
+  }
   for (const key in matcher.query ?? {}) {
     if (!(key in request.query) || !matchesValue(matcher.query![key], request.query[key])) return undefined
   }
@@ -258,6 +278,8 @@ export const matches = (matcher: RequestMatcher, request: RequestShape): boolean
  */
 export interface RequestShape {
   readonly method: string
+  /** `name[:port]`, as in a URL (what a matcher's `host` is compared with). */
+  readonly host?: string | undefined
   readonly path: string
   readonly query: Readonly<Record<string, string>>
   readonly body: Readonly<Record<string, unknown>> | undefined
@@ -283,7 +305,7 @@ export const shapeOf = (request: HttpClientRequest.HttpClientRequest, url: URL):
       body = undefined
     }
   }
-  return { method: request.method, path: url.pathname, query, body }
+  return { method: request.method, host: url.host, path: url.pathname, query, body }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Records live WeChat traffic into a cassette for `Replay`, in the order the requests were
- * sent, with secrets masked: request parameters and response fields named in
+ * sent, each matcher exact (`"exact": true`) and naming its host, with secrets masked: request parameters and response fields named in
  * `Cassette.secretKeys` become numbered placeholders, one per distinct value of the
  * recording (`"<redacted:1>"`, `"<redacted:2>"`, …; the token an answer returned and the
  * same token in a later request share a number), and any secret value seen so far is also
@@ -167,11 +167,14 @@ export const make = (path: string): Effect.Effect<HttpClient.HttpClient, never, 
         const shape = shapeOf(request, url)
         const { masked, slot } = yield* Effect.sync(() => ({
           slot: slots.push(undefined) - 1,
+          // exact, and for this host: a replay must send what the app sent, where it sent it
           masked: {
             method: shape.method as Interaction["request"]["method"],
+            host: url.host,
             path: shape.path,
             query: maskFields(shape.query, placeholderFor),
-            ...(shape.body === undefined ? {} : { body: maskFields(shape.body, placeholderFor) })
+            ...(shape.body === undefined ? {} : { body: maskFields(shape.body, placeholderFor) }),
+            exact: true
           }
         }))
         // the deadline and an interrupted caller reach the live request through `signal`

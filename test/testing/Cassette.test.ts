@@ -35,3 +35,34 @@ describe("Cassette: numbered placeholders", () => {
     }
   })
 })
+
+describe("Cassette: exact matchers and host", () => {
+  const stable = (body: Record<string, unknown>, host = "api.weixin.qq.com"): Cassette.RequestShape => ({ method: "POST", host, path: "/cgi-bin/stable_token", query: {}, body })
+  const recorded: Cassette.RequestMatcher = {
+    method: "POST",
+    host: "api.weixin.qq.com",
+    path: "/cgi-bin/stable_token",
+    query: {},
+    body: { grant_type: "client_credential", appid: "wx1", secret: "<redacted:1>" },
+    exact: true
+  }
+  const normal = { grant_type: "client_credential", appid: "wx1", secret: "S" }
+
+  it("an exact matcher wants exactly the listed query and body keys", () => {
+    expect(Cassette.matches(recorded, stable(normal))).toBe(true)
+    expect(Cassette.matches(recorded, stable({ ...normal, force_refresh: true }))).toBe(false)
+    expect(Cassette.matches(recorded, { ...stable(normal), query: { debug: "1" } })).toBe(false)
+    expect(Cassette.matches({ ...recorded, body: { ...recorded.body, force_refresh: "*" } }, stable(normal))).toBe(false)
+    // a hand-written matcher still ignores what it does not list
+    expect(Cassette.matches({ ...recorded, exact: undefined }, stable({ ...normal, force_refresh: true }))).toBe(true)
+    expect(Cassette.matches({ method: "GET", path: "sns/userinfo", query: { openid: "o1" } }, get("/sns/userinfo", { openid: "o1", lang: "en" }))).toBe(true)
+    expect(Cassette.matches({ method: "GET", path: "sns/userinfo", query: { openid: "o1" }, exact: true }, get("/sns/userinfo", { openid: "o1", lang: "en" }))).toBe(false)
+  })
+
+  it("a matcher with a host wants the request sent there", () => {
+    expect(Cassette.matches(recorded, stable(normal, "API.weixin.qq.com"))).toBe(true)
+    expect(Cassette.matches(recorded, stable(normal, "evil.example"))).toBe(false)
+    expect(Cassette.matches(recorded, stable(normal, "api.weixin.qq.com:8443"))).toBe(false)
+    expect(Cassette.matches({ ...recorded, host: undefined }, stable(normal, "evil.example"))).toBe(true)
+  })
+})

@@ -1,6 +1,6 @@
 import { FetchHttpClient, HttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Cause, Effect, Exit, Layer, Redacted } from "effect"
 import fc from "fast-check"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -46,8 +46,10 @@ describe("Recorder", () => {
       expect(cassette.interactions).toHaveLength(1)
       expect(cassette.interactions[0].request).toEqual({
         method: "GET",
+        host: new URL(server.url).host,
         path: "/sns/oauth2/access_token",
-        query: { appid: "wx0000000000000001", secret: "<redacted:1>", code: "<redacted:2>", grant_type: "authorization_code" }
+        query: { appid: "wx0000000000000001", secret: "<redacted:1>", code: "<redacted:2>", grant_type: "authorization_code" },
+        exact: true
       })
       expect(cassette.interactions[0].response.headers).toEqual({ "content-type": "text/plain" })
       expect(JSON.parse(cassette.interactions[0].response.body)).toMatchObject({ access_token: "<redacted:3>", refresh_token: "<redacted:4>", openid: "OPENID" })
@@ -121,6 +123,26 @@ describe("Recorder: numbered placeholders", () => {
     expect(Recorder.maskBody(`{"session_key":"SK-3\\/x","expires_in":72`, [], placeholderFor)).toBe(`{"session_key":"<redacted:3>","expires_in":72`)
     expect(numbers.get("SK-3/x")).toBe(3)
   })
+})
+
+describe("Recorder: recorded matchers", () => {
+  const APP = { appId: "wx00000000000000a3", appSecret: "exact-app-secret", kind: "official-account" as const }
+
+  it.effect("are exact and name their host: a force refresh, or the same call to another host, is not replayed", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeWechat.make({ apps: [APP] })
+      const path = join(mkdtempSync(join(tmpdir(), "rec-")), "exact.json")
+      const recording = yield* Recorder.make(path).pipe(Effect.provideService(HttpClient.HttpClient, FakeWechat.httpClient(fake)))
+      const config = (apiBaseUrl?: string) => WechatConfig.layer({ appId: APP.appId, appSecret: APP.appSecret, ...(apiBaseUrl === undefined ? {} : { apiBaseUrl }) })
+      yield* BasicToken.fetchStable().pipe(Effect.provide(Layer.merge(config(), Layer.succeed(HttpClient.HttpClient, recording))))
+
+      const replay = (effect: Effect.Effect<unknown, unknown, HttpClient.HttpClient | WechatConfig.WechatConfig>, apiBaseUrl?: string) =>
+        Effect.exit(effect.pipe(Effect.provide(Layer.merge(config(apiBaseUrl), Replay.layer(path)))))
+      expect(Exit.isSuccess(yield* replay(BasicToken.fetchStable()))).toBe(true)
+      for (const exit of [yield* replay(BasicToken.fetchStable({ forceRefresh: true })), yield* replay(BasicToken.fetchStable(), "https://evil.example")]) {
+        expect(Exit.isFailure(exit) && (Cause.squash(exit.cause) as Replay.UnmatchedRequest)._tag).toBe("UnmatchedRequest")
+      }
+    }))
 })
 
 describe("Recorder.maskBody", () => {
