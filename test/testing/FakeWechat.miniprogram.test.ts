@@ -7,7 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { TestClock } from "#test-compat"
 import { createDecipheriv, createHmac } from "node:crypto"
-import { AccessTokenProvider, MiniProgram, Sns, TokenStore } from "../../src/index.js"
+import { AccessTokenProvider, MiniProgram, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
 import { loggedIn, MINI, miniFake, OA, OTHER_MINI } from "./miniSetup.js"
 
@@ -207,4 +207,36 @@ describe("FakeWechat: mini program over the HTTP control API", () => {
         expect(yield* flipTag(Sns.exchangeCode(code))).toEqual(["InvalidCode", 40029])
       }))
   })
+})
+
+describe("FakeWechat: a mini-program's IP whitelist", () => {
+  const WHITELISTED_MINI: FakeWechat.AppInput = { ...MINI, ipWhitelist: ["10.0.0.1"] }
+  const WHITELISTED_OA: FakeWechat.AppInput = { ...OA, ipWhitelist: ["10.0.0.1"] }
+
+  it.effect("covers AppSecret-bearing calls only: token-only calls from anywhere are answered; an official account's covers them", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeWechat
+      const user = yield* fake.addUser({ nickname: "ip" })
+      yield* fake.setCallerIp("10.0.0.1")
+      const session = yield* MiniProgram.code2Session(yield* fake.miniProgramLogin({ appId: MINI.appId, userId: user.id }))
+      yield* AccessTokenProvider.get
+      yield* fake.setCallerIp("10.9.9.9")
+      // token-only: getuserphonenumber and checksession
+      expect((yield* MiniProgram.phoneNumber({ code: yield* fake.phoneCode({ appId: MINI.appId, userId: user.id }) })).purePhoneNumber).toBe(user.purePhoneNumber)
+      expect(yield* MiniProgram.checkSessionKey({ openid: session.openid, sessionKey: session.sessionKey })).toBe(true)
+      // with the AppSecret: refused
+      expect(yield* flipTag(MiniProgram.code2Session(yield* fake.miniProgramLogin({ appId: MINI.appId, userId: user.id })))).toEqual(["IpNotWhitelisted", 40164])
+
+      // an official account's token, used from outside its whitelist: 40164 (wechat-api.md §4.2)
+      const call = (ip: string, path: string, query: Record<string, string>) =>
+        Effect.map(fake.emulator.handle({ method: "GET", path, query, body: "", ip, origin: "http://fake" }), (r) =>
+          r._tag === "Response" ? JSON.parse(r.body) as { errcode?: number; access_token?: string } : {})
+      const oaToken = (yield* call("10.0.0.1", "/cgi-bin/token", { grant_type: "client_credential", appid: OA.appId, secret: OA.appSecret })).access_token!
+      expect((yield* call("10.0.0.1", "/cgi-bin/ticket/getticket", { access_token: oaToken, type: "jsapi" })).errcode).toBe(0)
+      expect((yield* call("10.9.9.9", "/cgi-bin/ticket/getticket", { access_token: oaToken, type: "jsapi" })).errcode).toBe(40164)
+    }).pipe(Effect.provide(AccessTokenProvider.layer().pipe(Layer.provideMerge(Layer.mergeAll(
+      FakeWechat.layer({ apps: [WHITELISTED_MINI, WHITELISTED_OA] }),
+      WechatConfig.layer({ appId: MINI.appId, appSecret: MINI.appSecret }),
+      TokenStore.layerMemory
+    ))))))
 })

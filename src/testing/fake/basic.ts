@@ -92,10 +92,25 @@ const stableToken: Endpoint = (em, request) =>
   })
 
 /**
- * The app a basic access token belongs to, checked as WeChat checks it: missing 41001,
- * unknown or retired 40001, expired 42001, caller IP not whitelisted 40164.
+ * Whether a call made with an access token only (no AppSecret) meets the app's IP
+ * whitelist (wechat-api.md §4.2): an official account's covers every call made with its
+ * `access_token`; a mini-program's covers only AppSecret-bearing calls, so its own
+ * endpoints (`family: "mini-program"`) are not checked.
  */
-export const basicTokenApp = (em: Emulator, request: FakeRequest): Effect.Effect<FakeApp | FakeResponse> =>
+const tokenCallIpChecked = (app: FakeApp, family: "official-account" | "mini-program"): boolean =>
+  app.kinds.includes("official-account") && !(family === "mini-program" && app.kinds.includes("mini-program"))
+
+/**
+ * The app a basic access token belongs to, checked as WeChat checks it: missing 41001,
+ * unknown or retired 40001, expired 42001, caller IP not whitelisted 40164 (for an
+ * official account; a mini-program's whitelist does not cover token-only calls).
+ * `family` is the kind of account the endpoint belongs to.
+ */
+export const basicTokenApp = (
+  em: Emulator,
+  request: FakeRequest,
+  family: "official-account" | "mini-program"
+): Effect.Effect<FakeApp | FakeResponse> =>
   Effect.map(em.now, (now) => {
     const accessToken = request.query.access_token
     if (accessToken === undefined || accessToken === "") return em.error(41001, "access_token missing")
@@ -107,14 +122,16 @@ export const basicTokenApp = (em: Emulator, request: FakeRequest): Effect.Effect
         ? em.error(40001, "invalid credential, access_token is invalid or not latest")
         : em.error(42001, "access_token expired")
     }
-    if (app.ipWhitelist !== undefined && !ipAllowed(request.ip, app.ipWhitelist)) return em.ipError(request.ip)
+    if (app.ipWhitelist !== undefined && tokenCallIpChecked(app, family) && !ipAllowed(request.ip, app.ipWhitelist)) {
+      return em.ipError(request.ip)
+    }
     return app
   })
 
 const getticket: Endpoint = (em, request) =>
   Effect.gen(function*() {
     const q = request.query
-    const app = yield* basicTokenApp(em, request)
+    const app = yield* basicTokenApp(em, request, "official-account")
     if (isResponse(app)) return app
     const now = yield* em.now
     if (q.type !== "jsapi" && q.type !== "wx_card") return em.error(40002, "invalid ticket type")

@@ -137,7 +137,7 @@ const PHONE = "wxa/business/getuserphonenumber"
 const getuserphonenumber: Endpoint = (em, request) =>
   Effect.gen(function*() {
     if (request.method !== "POST") return em.error(43002, "require POST method")
-    const app = yield* basicTokenApp(em, request)
+    const app = yield* basicTokenApp(em, request, "mini-program")
     if (isResponse(app)) return app
     // an official account's token, or an account not entitled (personal, unverified)
     if (!app.kinds.includes("mini-program") || !app.verified) return em.error(48001, "api unauthorized")
@@ -172,7 +172,7 @@ const getuserphonenumber: Endpoint = (em, request) =>
 const checksession: Endpoint = (em, request) =>
   Effect.gen(function*() {
     if (request.method !== "GET") return em.error(43001, "require GET method")
-    const app = yield* basicTokenApp(em, request)
+    const app = yield* basicTokenApp(em, request, "mini-program")
     if (isResponse(app)) return app
     if (!app.kinds.includes("mini-program")) return em.error(48001, "api unauthorized")
     const q = request.query

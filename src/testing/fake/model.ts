@@ -35,7 +35,8 @@ export interface AppInput {
   readonly authorizedDomains?: ReadonlyArray<string> | undefined
   /**
    * API IP whitelist: single IPv4 addresses, CIDR blocks (`10.0.0.0/8`) and, for
-   * mini-programs, `x.x.x.*`; absent = whitelist off.
+   * mini-programs, `x.x.x.*`; absent = whitelist off. An official account's covers calls
+   * made with its AppSecret or `access_token`; a mini-program's only AppSecret-bearing ones.
    */
   readonly ipWhitelist?: ReadonlyArray<string> | undefined
   /** Bound to an open-platform account, so `unionid` is returned. */
