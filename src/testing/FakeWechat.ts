@@ -364,7 +364,11 @@ export declare namespace FakeWechat {
 export interface ServeOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number | undefined
-  /** Default 127.0.0.1. */
+  /**
+   * Default 127.0.0.1. A host that is not loopback logs a warning: whoever reaches it can
+   * use the fake. The control API answers only requests addressed to a loopback name or
+   * to this host.
+   */
   readonly host?: string | undefined
 }
 
@@ -441,7 +445,9 @@ export const layer = (options: Options = {}): Layer.Layer<FakeWechat | HttpClien
  * until the scope closes: the API endpoints, the consent pages
  * (`/connect/oauth2/authorize`, `/connect/qrconnect` with its QR code) and the control API
  * (`/__fake/…`; `GET /__fake/` lists it). Returns the bound address; point `apiBaseUrl`
- * and `openBaseUrl` at its `url`.
+ * and `openBaseUrl` at its `url`. The control API refuses (403) a request whose `Host` is
+ * neither a loopback name (`127.0.0.1`, `localhost`, `[::1]`) nor the bound host, and a
+ * browser request from another `Origin`; a `host` that is not loopback logs a warning.
  *
  * @since 0.1.0
  * @category constructors

@@ -5,11 +5,13 @@
  */
 import * as Compat from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
+import { request as httpRequest } from "node:http"
 import { fileURLToPath } from "node:url"
 import { FakeWechat } from "../../src/testing/index.js"
+import { captureLogs } from "#test-compat"
 
 const SCRIPT = fileURLToPath(new URL("./fake_http_login.py", import.meta.url))
 
@@ -125,4 +127,68 @@ describe("HTTP control API", () => {
         const docs = readFileSync(new URL("../../docs/testing.md", import.meta.url), "utf8")
         expect(docs).toContain(readFileSync(SCRIPT, "utf8"))
       })))
+})
+
+/** A raw request to the server on 127.0.0.1, with the `Host` and `Origin` a browser or a rebinding page would send. */
+const raw = (port: number, method: string, path: string, headers: Record<string, string>, body = "") =>
+  Effect.promise(() =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest({ host: "127.0.0.1", port, method, path, headers }, (res) => {
+        let text = ""
+        res.setEncoding("utf8")
+        res.on("data", (chunk: string) => (text += chunk))
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }))
+      })
+      req.on("error", reject)
+      req.end(body)
+    })
+  )
+
+describe("HTTP control API: who may call it", () => {
+  const app = JSON.stringify({ appId: "wx00000000000000e1", appSecret: "x", authorizedDomains: ["evil.com"] })
+
+  it.effect("only requests addressed to a loopback host or the bound host, and no cross-origin browser request", () =>
+    withServer((url) =>
+      Effect.gen(function*() {
+        const fake = yield* FakeWechat
+        const port = Number(new URL(url).port)
+        for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, "LOCALHOST"]) {
+          expect((yield* raw(port, "GET", "/__fake/state", { host })).status).toBe(200)
+        }
+        // DNS rebinding: a page of attacker.example whose name now points at 127.0.0.1
+        for (const host of ["attacker.example", `attacker.example:${port}`, "127.0.0.1.nip.io"]) {
+          const refused = yield* raw(port, "GET", "/__fake/state", { host })
+          expect([host, refused.status]).toEqual([host, 403])
+          expect(refused.text).not.toContain("appId")
+        }
+        expect((yield* raw(port, "POST", "/__fake/apps", { host: "evil.com", "content-type": "text/plain" }, app)).status).toBe(403)
+        // a cross-site form or fetch: the browser names the page's origin
+        for (const origin of ["https://evil.com", "null", `http://127.0.0.1:${port + 1}`, `https://127.0.0.1:${port}`]) {
+          expect((yield* raw(port, "POST", "/__fake/apps", { host: `127.0.0.1:${port}`, origin, "content-type": "text/plain" }, app)).status).toBe(403)
+        }
+        expect((yield* fake.state).apps.map((a) => a.appId)).not.toContain("wx00000000000000e1")
+        // the server's own origin, and clients that send none
+        expect((yield* raw(port, "POST", "/__fake/apps", { host: `127.0.0.1:${port}`, origin: `http://localhost:${port}` }, app)).status).toBe(200)
+        expect((yield* raw(port, "DELETE", "/__fake/faults", { host: `127.0.0.1:${port}` })).status).toBe(200)
+        // the API and the consent pages do not care
+        expect((yield* raw(port, "GET", "/sns/auth?access_token=x&openid=y", { host: "api.weixin.qq.com" })).status).toBe(200)
+      })))
+
+  it.effect("serving on a host that is not loopback warns", () =>
+    Effect.gen(function*() {
+      const warnings: Array<string> = []
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* FakeWechat.serve({ port: 0 })
+        expect(warnings).toEqual([])
+        const open = yield* FakeWechat.serve({ port: 0, host: "0.0.0.0" })
+        expect(warnings.join("\n")).toContain("0.0.0.0, not a loopback address")
+        // its control API still answers requests addressed to it
+        expect((yield* raw(open.port, "GET", "/__fake/state", { host: `0.0.0.0:${open.port}` })).status).toBe(200)
+      })).pipe(Effect.provide(Layer.merge(
+        FakeWechat.layerControl(),
+        captureLogs((entry) => {
+          if (entry.level === "WARN") warnings.push(String(entry.message))
+        })
+      )))
+    }))
 })
