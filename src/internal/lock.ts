@@ -72,6 +72,11 @@ export type Flights = Map<string, Flight>
  * `scope` when given, else a daemon), so its interruption does not cancel the work the
  * others wait for; every caller, first included, awaits the shared result. The waiting
  * is a plain callback list, not a `Deferred`: this is every code exchange's path.
+ *
+ * Registering the flight and forking its work are one uninterruptible step: a caller
+ * interrupted at a scheduler yield between the two would otherwise leave a flight whose
+ * work never starts, and every later caller for `key` would wait for ever. Only the
+ * waiting is interruptible (and the work keeps the caller's own interruptibility).
  */
 export const singleFlight = <A, E, R>(
   flights: Flights,
@@ -79,26 +84,31 @@ export const singleFlight = <A, E, R>(
   work: Effect.Effect<A, E, R>,
   scope?: Scope.Scope
 ): Effect.Effect<A, E, R> =>
-  Compat.withFiber<A, E, R>(() => {
-    const running = flights.get(key)
-    if (running !== undefined) return awaitFlight<A, E>(running)
-    const flight: Flight = { exit: undefined, waiters: new Set() }
-    flights.set(key, flight)
-    // the forked fiber hands its exit to the waiters and itself always succeeds, so a
-    // failure is reported once, to the callers, not again as an unhandled fiber failure
-    const started = work.pipe(
-      Effect.onExit((exit) =>
-        Effect.sync(() => {
-          if (flights.get(key) === flight) flights.delete(key)
-          flight.exit = exit
-          for (const waiter of flight.waiters) waiter(exit)
-          flight.waiters.clear()
-        })
-      ),
-      Effect.exit
-    )
-    return Effect.andThen(scope === undefined ? Compat.forkDetach(started) : Effect.forkIn(started, scope), awaitFlight<A, E>(flight))
-  })
+  Effect.uninterruptibleMask((restore) =>
+    Compat.withFiber<A, E, R>(() => {
+      const running = flights.get(key)
+      if (running !== undefined) return restore(awaitFlight<A, E>(running))
+      const flight: Flight = { exit: undefined, waiters: new Set() }
+      flights.set(key, flight)
+      // the forked fiber hands its exit to the waiters and itself always succeeds, so a
+      // failure is reported once, to the callers, not again as an unhandled fiber failure
+      const started = restore(work).pipe(
+        Effect.onExit((exit) =>
+          Effect.sync(() => {
+            if (flights.get(key) === flight) flights.delete(key)
+            flight.exit = exit
+            for (const waiter of flight.waiters) waiter(exit)
+            flight.waiters.clear()
+          })
+        ),
+        Effect.exit
+      )
+      return Effect.andThen(
+        scope === undefined ? Compat.forkDetach(started) : Effect.forkIn(started, scope),
+        restore(awaitFlight<A, E>(flight))
+      )
+    })
+  )
 
 const awaitFlight = <A, E>(flight: Flight): Effect.Effect<A, E> =>
   Compat.callback<A, E>((resume) => {

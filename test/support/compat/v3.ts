@@ -8,7 +8,7 @@ import { it } from "@effect/vitest"
 import { NodeContext, NodeHttpClient as NodeHttpClient_, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import type * as Compat from "#compat"
 import type { RecordedSpan } from "../spans.js"
-import { Cause, Chunk, Clock as ClockModule, type Clock, ConfigProvider, Effect, type Exit, Inspectable, Layer, Logger, LogLevel, Scope, TestClock, Tracer } from "effect"
+import { Cause, Chunk, Clock as ClockModule, type Clock, ConfigProvider, Effect, type Exit, FiberId, Inspectable, Layer, Logger, LogLevel, Scope, TestClock, Tracer } from "effect"
 
 /** Which edition the tests run on. */
 export const edition = "v3" as const
@@ -58,6 +58,14 @@ export const toApp = <A, E, R>(routes: Effect.Effect<A, E, R>): Effect.Effect<A,
 export const pollUnsafe = <A, E>(fiber: Compat.RuntimeFiber<A, E>): Exit.Exit<A, E> | null => {
   const polled = fiber.unsafePoll()
   return polled === null ? null : polled
+}
+
+/**
+ * Asks `fiber` to stop, without waiting (`unsafeInterruptAsFork` / `interruptUnsafe`). Called
+ * while the fiber runs, the interruption lands at its next step (unless uninterruptible).
+ */
+export const interruptUnsafe = <A, E>(fiber: Compat.RuntimeFiber<A, E>): void => {
+  fiber.unsafeInterruptAsFork(FiberId.none)
 }
 
 /** Runs `effect` with a config read from `entries` (environment variable → value). */

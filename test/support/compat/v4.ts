@@ -55,6 +55,14 @@ export const toApp = <A, E, R>(routes: Layer.Layer<A, E, R>) => HttpRouter.toHtt
 /** A fiber's exit if it has ended, else `null` (without waiting). */
 export const pollUnsafe = <A, E>(fiber: Compat.RuntimeFiber<A, E>): Exit.Exit<A, E> | null => fiber.pollUnsafe() ?? null
 
+/**
+ * Asks `fiber` to stop, without waiting. Called while the fiber runs, the interruption lands
+ * at its next step (unless uninterruptible).
+ */
+export const interruptUnsafe = <A, E>(fiber: Compat.RuntimeFiber<A, E>): void => {
+  fiber.interruptUnsafe()
+}
+
 /** Runs `effect` with a config read from `entries` (environment variable → value). */
 export const withConfig = <A, E, R>(effect: Effect.Effect<A, E, R>, entries: ReadonlyArray<readonly [string, string]>): Effect.Effect<A, E, R> =>
   Effect.provideService(effect, ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(Object.fromEntries(entries)))
