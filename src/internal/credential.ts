@@ -8,6 +8,10 @@
  * dead token. With `degradable`, a store outage falls back to the process-local cache and
  * in-process single flight (fetching is harmless for that source), logged once when the
  * store goes and once when it is back.
+ *
+ * A credential WeChat has issued is never thrown away because the store cannot save it:
+ * it is kept in this process until it expires, with a Warning (for the classic token,
+ * fetching again would rotate the token and spend the 2000-a-day quota).
  * @internal
  */
 import * as Compat from "#compat"
@@ -100,9 +104,15 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
     const fetchOnly = Effect.flatMap(options.fetch, (value) =>
       Effect.map(Clock.currentTimeMillis, (now): Cached<A> => ({ value, expiresAt: now + options.expiresInOf(value) * 1000 })))
 
+    // Once WeChat has issued it, a failed write never loses it: it is answered and kept in
+    // this process (classic would otherwise rotate the token and spend quota on every call).
+    const unsaved = (error: TokenStore.TokenStoreError) =>
+      Effect.logWarning(
+        `effect-wechat: the token store could not save ${key}; it is kept in this process until it expires, unseen by other processes`
+      ).pipe(Effect.annotateLogs({ error: error.message }))
     const fetchAndStore = Effect.flatMap(fetchOnly, (cached) => {
       const write = entry.set(store, options.keys, key, cached, Duration.seconds(options.expiresInOf(cached.value)))
-      return Effect.as(options.degradable ? Compat.catchAll(write, down) : write, cached)
+      return Effect.as(Compat.catchAll(write, options.degradable ? down : unsaved), cached)
     })
 
     // One try: a fresh stored entry, else the store's lock and a fetch (re-reading first:
