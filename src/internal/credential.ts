@@ -12,6 +12,12 @@
  * A credential WeChat has issued is never thrown away because the store cannot save it:
  * it is kept in this process until it expires, with a Warning (for the classic token,
  * fetching again would rotate the token and spend the 2000-a-day quota).
+ *
+ * A background refresh (the credential still valid, inside its margin) that fails is
+ * logged at Warning (tag and errcode) and not started again for a while: 5 s after the
+ * first failure, doubling up to 60 s, back to none after a success. Callers keep the
+ * current credential meanwhile; once it has expired, every call refreshes in the
+ * foreground as before.
  * @internal
  */
 import * as Compat from "#compat"
@@ -58,6 +64,19 @@ export interface Credential<A, E> {
 const isStoreError = (e: unknown): e is TokenStore.TokenStoreError =>
   typeof e === "object" && e !== null && "_tag" in e && e._tag === "TokenStoreError"
 
+/** The pause after a failed background refresh: 5 s, doubling up to 60 s. */
+const backgroundBackoff = { firstMillis: 5_000, maxMillis: 60_000 } as const
+
+/** What a log may say of a failure: its tag and errcode, never its message (it may echo a request). */
+const describeFailure = (e: unknown): Record<string, string | number> => {
+  const out: Record<string, string | number> = {}
+  if (typeof e === "object" && e !== null) {
+    if ("_tag" in e && typeof e._tag === "string") out["error"] = e._tag
+    if ("errcode" in e && typeof e.errcode === "number") out["errcode"] = e.errcode
+  }
+  return out
+}
+
 export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credential<A, E>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { key, store } = options
@@ -68,6 +87,9 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
     const flights: Lock.Flights = new Map()
     let local: Cached<A> | undefined
     let storeDown = false
+    // no background refresh starts before this (epoch millis); the pause after the last failure
+    let backgroundAfter = 0
+    let backoffMs = 0
 
     const refreshAt = (c: Cached<A>) => c.expiresAt - Math.min(marginMs, (options.expiresInOf(c.value) * 1000) / 2)
     const fresh = (c: Cached<A> | undefined, now: number): boolean => c !== undefined && now < refreshAt(c)
@@ -146,11 +168,24 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
         Effect.tap((cached) =>
           Effect.sync(() => {
             local = cached
+            backgroundAfter = 0
+            backoffMs = 0
           })
         )
       ),
       scope // ends with the provider
     )
+
+    // A failed background refresh: logged, and the next one waits (the current value is
+    // still valid, so hammering WeChat on every request would gain nothing).
+    const background = Compat.catchAll(refresh, (error) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        backoffMs = backoffMs === 0 ? backgroundBackoff.firstMillis : Math.min(backoffMs * 2, backgroundBackoff.maxMillis)
+        backgroundAfter = now + backoffMs
+        return Effect.logWarning(
+          `effect-wechat: refreshing ${key} ahead of expiry failed; the current one is used, next try in ${backoffMs / 1000} s`
+        ).pipe(Effect.annotateLogs(describeFailure(error)))
+      }))
 
     // the hot path (every signature, every token-using call): one step reads the clock
     const getWith = <B>(f: (value: A) => B): Effect.Effect<B, E | TokenStore.TokenStoreError> =>
@@ -159,10 +194,11 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
         const current = local
         if (current !== undefined && fresh(current, now)) return Effect.succeed(f(current.value))
         if (current !== undefined && now < current.expiresAt) {
-          // still valid: answer now, refresh in the background (unless a refresh is under way)
-          return flights.has(key)
+          // still valid: answer now, refresh in the background (unless a refresh is under way,
+          // or the last background one failed a moment ago)
+          return flights.has(key) || now < backgroundAfter
             ? Effect.succeed(f(current.value))
-            : refresh.pipe(Effect.ignore, Effect.forkIn(scope), Effect.as(f(current.value)))
+            : background.pipe(Effect.forkIn(scope), Effect.as(f(current.value)))
         }
         return Effect.map(refresh, (c) => f(c.value))
       })

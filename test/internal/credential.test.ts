@@ -1,5 +1,5 @@
 import type * as Compat from "#compat"
-import { captureLogs, type LogEntry } from "#test-compat"
+import { captureLogs, type LogEntry, TestClock } from "#test-compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { AccessTokenProvider, TokenStore, WechatConfig } from "../../src/index.js"
@@ -46,6 +46,72 @@ describe("Credential", () => {
       expect(warnings).toHaveLength(1)
       expect(String(warnings[0]!.message)).toContain("could not save")
       expect(text(warnings)).not.toContain(Redacted.value(tokens[0]!))
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a failing background refresh is logged and backs off (5 s, then 10 s); a success resets it", () => {
+    const { layer, warnings } = setup({}, TokenStore.layerMemory)
+    return Effect.gen(function*() {
+      const fake = yield* FakeWechat
+      const first = Redacted.value(yield* AccessTokenProvider.get)
+      yield* TestClock.adjust("6901 seconds") // 299 s left: inside the 5-minute margin
+      yield* fake.inject("cgi-bin/stable_token", { fault: "errcode", errcode: 40164, errmsg: "invalid ip 1.2.3.4, not in whitelist", times: 100 })
+      for (let i = 0; i < 100; i++) {
+        expect(Redacted.value(yield* AccessTokenProvider.get)).toBe(first)
+        yield* TestClock.adjust("10 millis")
+      }
+      expect(yield* calls("cgi-bin/stable_token")).toBe(2) // the first fetch, one background try
+      expect(warnings).toHaveLength(1)
+      expect(String(warnings[0]!.message)).toContain("next try in 5 s")
+      expect(warnings[0]!.annotations).toEqual(expect.arrayContaining([["error", "IpNotWhitelisted"], ["errcode", 40164]]))
+      expect(text(warnings)).not.toContain(first)
+      expect(text(warnings)).not.toContain(BOUND.appSecret)
+
+      yield* TestClock.adjust("4 seconds") // 5 s after the failure: another try
+      yield* AccessTokenProvider.get
+      yield* TestClock.adjust("1 millis")
+      expect(yield* calls("cgi-bin/stable_token")).toBe(3)
+      expect(String(warnings[1]!.message)).toContain("next try in 10 s")
+      yield* TestClock.adjust("9 seconds")
+      yield* AccessTokenProvider.get
+      yield* TestClock.adjust("1 millis")
+      expect(yield* calls("cgi-bin/stable_token")).toBe(3) // still waiting
+
+      yield* fake.clearFaults
+      yield* TestClock.adjust("1 second")
+      yield* AccessTokenProvider.get
+      yield* TestClock.adjust("1 millis")
+      expect(yield* calls("cgi-bin/stable_token")).toBe(4)
+      expect(warnings).toHaveLength(2)
+
+      expect(Redacted.value(yield* AccessTokenProvider.get)).not.toBe(first) // the fake rotated it
+
+      // that success reset the backoff: the next failure waits 5 s again, not 20 s
+      yield* fake.inject("cgi-bin/stable_token", { fault: "errcode", errcode: 40164, errmsg: "invalid ip 1.2.3.4, not in whitelist", times: 100 })
+      yield* TestClock.adjust("6901 seconds")
+      yield* AccessTokenProvider.get
+      yield* TestClock.adjust("1 millis")
+      expect(yield* calls("cgi-bin/stable_token")).toBe(5)
+      expect(warnings).toHaveLength(3)
+      expect(String(warnings[2]!.message)).toContain("next try in 5 s")
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("an expired token is refreshed in the foreground on every call, whatever the background backoff", () => {
+    const { layer } = setup({}, TokenStore.layerMemory)
+    return Effect.gen(function*() {
+      const fake = yield* FakeWechat
+      yield* AccessTokenProvider.get
+      yield* TestClock.adjust("6901 seconds")
+      yield* fake.inject("cgi-bin/stable_token", { fault: "errcode", errcode: 40164, errmsg: "invalid ip 1.2.3.4, not in whitelist", times: 100 })
+      yield* AccessTokenProvider.get
+      yield* TestClock.adjust("300 seconds") // expired
+      expect((yield* Effect.flip(AccessTokenProvider.get))._tag).toBe("IpNotWhitelisted")
+      expect((yield* Effect.flip(AccessTokenProvider.get))._tag).toBe("IpNotWhitelisted")
+      expect(yield* calls("cgi-bin/stable_token")).toBe(4)
+      yield* fake.clearFaults
+      yield* AccessTokenProvider.get
+      expect(yield* calls("cgi-bin/stable_token")).toBe(5)
     }).pipe(Effect.provide(layer))
   })
 })
