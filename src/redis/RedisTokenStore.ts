@@ -92,8 +92,21 @@ const checkUrl = (url: unknown): Effect.Effect<void, InvalidArgument> => {
   }
 }
 
-/** Redis URLs may carry a password: show only host and port. */
-const safeUrl = (url: string) => url.replace(/\/\/[^@/]*@/, "//<redacted>@")
+/**
+ * A Redis URL fit for an error message: scheme, host, port and database, with the password
+ * replaced (user-info ends at the last `@`, so a password may hold one). A lone user-info
+ * part is masked whole (ioredis may take it as the password); the query and fragment are
+ * dropped; a URL that does not parse is not shown at all.
+ */
+const safeUrl = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    const userInfo = parsed.password !== "" ? `${parsed.username}:<redacted>@` : parsed.username !== "" ? "<redacted>@" : ""
+    return `${parsed.protocol}//${userInfo}${parsed.host}${parsed.pathname}`
+  } catch {
+    return "<redacted url>"
+  }
+}
 
 /**
  * A store on a Redis server, for the scope's lifetime.

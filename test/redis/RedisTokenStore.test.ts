@@ -5,6 +5,8 @@ import { Redis } from "ioredis"
 import { AccessTokenProvider, JsSdk, MiniProgram, Sns, TokenStore, WechatConfig } from "../../src/index.js"
 import { RedisTokenStore } from "../../src/redis/index.js"
 import { FakeWechat } from "../../src/testing/index.js"
+import { scopedLive } from "#test-compat"
+import { freePort } from "../support/redisServer.js"
 
 const url = inject("redisUrl")
 const redis = () => RedisTokenStore.layer({ url })
@@ -125,4 +127,21 @@ describe("RedisTokenStore", () => {
         client.disconnect()
       }
     }).pipe(Effect.provide(FakeWechat.layer())))
+
+  // user-info ends at the last "@": a password holding one leaked its tail past the first
+  scopedLive("an error names the Redis URL without any part of its password", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort) // closed: nothing listens there
+      const cases = [
+        { password: "hunter2@Pa55word", url: `redis://app:hunter2@Pa55word@127.0.0.1:${port}/0`, shown: `redis://app:<redacted>@127.0.0.1:${port}/0` },
+        { password: "hunter2@Pa55word", url: `redis://:hunter2@Pa55word@127.0.0.1:${port}`, shown: `redis://:<redacted>@127.0.0.1:${port}` },
+        { password: "lone-s3cret", url: `redis://lone-s3cret@127.0.0.1:${port}/2`, shown: `redis://<redacted>@127.0.0.1:${port}/2` }
+      ]
+      for (const { password, shown, url } of cases) {
+        const store = yield* RedisTokenStore.make({ url, timeout: "200 millis" })
+        const error = yield* Effect.flip(store.get("effect-wechat:x:y"))
+        for (const part of [password, ...password.split(/[@-]/)]) expect(error.message).not.toContain(part)
+        expect(error.message).toContain(`redis ${shown}: `)
+      }
+    }))
 })
