@@ -90,6 +90,9 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
     // no background refresh starts before this (epoch millis); the pause after the last failure
     let backgroundAfter = 0
     let backoffMs = 0
+    // set before the background fiber is forked (it joins the flight only once it runs), so
+    // callers in the same tick start one background refresh, and a failure backs off once
+    let backgroundRunning = false
 
     const refreshAt = (c: Cached<A>) => c.expiresAt - Math.min(marginMs, (options.expiresInOf(c.value) * 1000) / 2)
     const fresh = (c: Cached<A> | undefined, now: number): boolean => c !== undefined && now < refreshAt(c)
@@ -196,9 +199,15 @@ export const make = <A, I, E>(options: Options<A, I, E>): Effect.Effect<Credenti
         if (current !== undefined && now < current.expiresAt) {
           // still valid: answer now, refresh in the background (unless a refresh is under way,
           // or the last background one failed a moment ago)
-          return flights.has(key) || now < backgroundAfter
-            ? Effect.succeed(f(current.value))
-            : background.pipe(Effect.forkIn(scope), Effect.as(f(current.value)))
+          if (flights.has(key) || backgroundRunning || now < backgroundAfter) return Effect.succeed(f(current.value))
+          backgroundRunning = true
+          return background.pipe(
+            Effect.ensuring(Effect.sync(() => {
+              backgroundRunning = false
+            })),
+            Effect.forkIn(scope),
+            Effect.as(f(current.value))
+          )
         }
         return Effect.map(refresh, (c) => f(c.value))
       })

@@ -97,6 +97,21 @@ describe("Credential", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("callers in the same tick start one background refresh, and its failure backs off once", () => {
+    const { layer, warnings } = setup({}, TokenStore.layerMemory)
+    return Effect.gen(function*() {
+      const fake = yield* FakeWechat
+      yield* AccessTokenProvider.get
+      yield* TestClock.adjust("6901 seconds") // inside the margin
+      yield* fake.inject("cgi-bin/stable_token", { fault: "errcode", errcode: 40164, errmsg: "invalid ip 1.2.3.4, not in whitelist", times: 100 })
+      yield* Effect.all(Array.from({ length: 20 }, () => AccessTokenProvider.get), { concurrency: "unbounded" })
+      yield* TestClock.adjust("1 millis")
+      expect(yield* calls("cgi-bin/stable_token")).toBe(2)
+      expect(warnings).toHaveLength(1)
+      expect(String(warnings[0]!.message)).toContain("next try in 5 s")
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("an expired token is refreshed in the foreground on every call, whatever the background backoff", () => {
     const { layer } = setup({}, TokenStore.layerMemory)
     return Effect.gen(function*() {
