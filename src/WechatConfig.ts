@@ -19,6 +19,7 @@ import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import type { ConfigError } from "#compat"
 import * as Validate from "./internal/validate.js"
 import { InvalidArgument } from "./WechatError.js"
+import { isLoopbackHost } from "./internal/loopback.js"
 
 /**
  * A secret given either as a `Redacted` (what this library returns) or a plain string.
@@ -132,8 +133,6 @@ export const defaults = {
 
 const MIN_KEY_LENGTH = 32
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i
-
 /** `wx` and 16 hex digits: every app id WeChat issues (official accounts, mini programs, website apps). */
 const APP_ID = /^wx[0-9a-f]{16}$/
 
@@ -161,7 +160,7 @@ export const validateBaseUrl = (argument: string, value: unknown): Effect.Effect
   }
   if (url.username !== "" || url.password !== "") return fail("must not carry a user name or password")
   if (url.protocol !== "https:" && url.protocol !== "http:") return fail(`${url.protocol} is not http(s)`)
-  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
     return fail(`plain http:// is only allowed to a loopback host, not ${url.hostname}; WeChat requires https`)
   }
   if (url.search !== "" || url.hash !== "" || value.includes("?") || value.includes("#")) return fail("a base URL takes no query or fragment")

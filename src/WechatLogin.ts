@@ -40,6 +40,7 @@ import { type HttpClient, HttpServerRequest, HttpServerResponse } from "#compat"
 import { Duration, Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Answers from "./internal/loginAnswers.js"
+import { isLoopbackHost } from "./internal/loopback.js"
 import { isRelativePath } from "./internal/state.js"
 import * as Validate from "./internal/validate.js"
 import * as JsSdk from "./JsSdk.js"
@@ -180,7 +181,6 @@ export type LoginError = WechatError | InvalidState
 
 const COOKIE_VALUE = /^[A-Za-z0-9]{32}$/
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
 
 const randomId = () => {
   let id = ""
@@ -217,7 +217,7 @@ const settingsOf = (options: Omit<Options<unknown, unknown>, "onLogin">): Effect
     } catch {
       return Effect.fail(invalid("publicUrl", "must be an absolute http(s) URL"))
     }
-    if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.test(url.hostname))) {
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
       return Effect.fail(invalid("publicUrl", "must be https (plain http only to a loopback host)"))
     }
     if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {

@@ -365,9 +365,9 @@ export interface ServeOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number | undefined
   /**
-   * Default 127.0.0.1. A host that is not loopback logs a warning: whoever reaches it can
-   * use the fake. The control API answers only requests addressed to a loopback name or
-   * to this host.
+   * Default 127.0.0.1. A host that is not loopback (a container's `0.0.0.0`) logs a
+   * warning: whoever reaches it can use the fake, control API included. On loopback the
+   * control API answers only requests addressed to a loopback name.
    */
   readonly host?: string | undefined
 }
@@ -445,9 +445,10 @@ export const layer = (options: Options = {}): Layer.Layer<FakeWechat | HttpClien
  * until the scope closes: the API endpoints, the consent pages
  * (`/connect/oauth2/authorize`, `/connect/qrconnect` with its QR code) and the control API
  * (`/__fake/…`; `GET /__fake/` lists it). Returns the bound address; point `apiBaseUrl`
- * and `openBaseUrl` at its `url`. The control API refuses (403) a request whose `Host` is
- * neither a loopback name (`127.0.0.1`, `localhost`, `[::1]`) nor the bound host, and a
- * browser request from another `Origin`; a `host` that is not loopback logs a warning.
+ * and `openBaseUrl` at its `url`. The control API refuses (403) a browser request whose
+ * `Origin` is not the host it was sent to and, bound to loopback (the default), a request
+ * whose `Host` is not a loopback name (`127.0.0.1`, `localhost`, `[::1]`); a `host` that
+ * is not loopback logs a warning.
  *
  * @since 0.1.0
  * @category constructors

@@ -147,7 +147,7 @@ const raw = (port: number, method: string, path: string, headers: Record<string,
 describe("HTTP control API: who may call it", () => {
   const app = JSON.stringify({ appId: "wx00000000000000e1", appSecret: "x", authorizedDomains: ["evil.com"] })
 
-  it.effect("only requests addressed to a loopback host or the bound host, and no cross-origin browser request", () =>
+  it.effect("on loopback: only requests addressed to a loopback host, and no cross-origin browser request", () =>
     withServer((url) =>
       Effect.gen(function*() {
         const fake = yield* FakeWechat
@@ -168,13 +168,13 @@ describe("HTTP control API: who may call it", () => {
         }
         expect((yield* fake.state).apps.map((a) => a.appId)).not.toContain("wx00000000000000e1")
         // the server's own origin, and clients that send none
-        expect((yield* raw(port, "POST", "/__fake/apps", { host: `127.0.0.1:${port}`, origin: `http://localhost:${port}` }, app)).status).toBe(200)
+        expect((yield* raw(port, "POST", "/__fake/apps", { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` }, app)).status).toBe(200)
         expect((yield* raw(port, "DELETE", "/__fake/faults", { host: `127.0.0.1:${port}` })).status).toBe(200)
         // the API and the consent pages do not care
         expect((yield* raw(port, "GET", "/sns/auth?access_token=x&openid=y", { host: "api.weixin.qq.com" })).status).toBe(200)
       })))
 
-  it.effect("serving on a host that is not loopback warns", () =>
+  it.effect("serving on a host that is not loopback warns, and its control API takes any host name (a container's)", () =>
     Effect.gen(function*() {
       const warnings: Array<string> = []
       yield* Effect.scoped(Effect.gen(function*() {
@@ -182,8 +182,10 @@ describe("HTTP control API: who may call it", () => {
         expect(warnings).toEqual([])
         const open = yield* FakeWechat.serve({ port: 0, host: "0.0.0.0" })
         expect(warnings.join("\n")).toContain("0.0.0.0, not a loopback address")
-        // its control API still answers requests addressed to it
+        // another container reaches it by its name; a cross-origin browser request is still refused
         expect((yield* raw(open.port, "GET", "/__fake/state", { host: `0.0.0.0:${open.port}` })).status).toBe(200)
+        expect((yield* raw(open.port, "GET", "/__fake/state", { host: `fake:${open.port}` })).status).toBe(200)
+        expect((yield* raw(open.port, "POST", "/__fake/apps", { host: `fake:${open.port}`, origin: "https://evil.com", "content-type": "text/plain" }, app)).status).toBe(403)
       })).pipe(Effect.provide(Layer.merge(
         FakeWechat.layerControl(),
         captureLogs((entry) => {

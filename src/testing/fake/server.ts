@@ -11,6 +11,7 @@ import { handlePages } from "./consent.js"
 import { handleControl } from "./control.js"
 import { type FakeRequest, type FakeResponse, FakeWechatError } from "./model.js"
 import { reply } from "./wire.js"
+import { isLoopbackHost } from "../../internal/loopback.js"
 
 const readBody = (req: IncomingMessage) =>
   Compat.callback<string>((resume) => {
@@ -20,41 +21,37 @@ const readBody = (req: IncomingMessage) =>
     req.on("error", () => resume(Effect.succeed("")))
   })
 
-/** Whether a host name or address is this machine's loopback: `localhost`, 127.0.0.0/8, `::1`. */
-export const isLoopback = (host: string): boolean => {
-  const name = host.toLowerCase().replace(/^\[(.*)\]$/, "$1")
-  return name === "localhost" || name === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
-}
-
-/** The host name of a `Host` header or an origin's authority (`[::1]:8788` → `::1`), or `undefined`. */
-const hostnameOf = (authority: string): string | undefined => {
+/** The host of a `Host` header or an origin (`[::1]:8788` → `[::1]:8788`, lower case), or `undefined`. */
+const authorityOf = (authority: string): URL | undefined => {
   try {
-    return new URL(`http://${authority}`).hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1")
+    return new URL(`http://${authority}`)
   } catch {
     return undefined
   }
 }
 
 /**
- * Why a control-API request is refused, or `undefined`: its `Host` must be a loopback name
- * or the host the server was bound to (a page of another site reaching the fake through
- * DNS rebinding names its own host), and a browser's `Origin`, when sent, must be the
- * server's own (a cross-site form or `fetch` may not seed apps or read state).
+ * Why a control-API request is refused, or `undefined`. Bound to loopback (the default),
+ * its `Host` must be a loopback name: a page of another site reaching the fake through DNS
+ * rebinding names its own host. Bound elsewhere (a container's `0.0.0.0`), the fake is
+ * reachable by name anyway and any `Host` is taken. Either way a browser's `Origin`, when
+ * sent, must be the host the request was sent to: a cross-site form or `fetch` may not
+ * seed apps or read state.
  */
-const controlRefusal = (req: IncomingMessage, boundHost: string, port: number): string | undefined => {
-  const bound = boundHost.toLowerCase().replace(/^\[(.*)\]$/, "$1")
-  const ours = (name: string | undefined) => name !== undefined && (isLoopback(name) || name === bound)
-  if (!ours(hostnameOf(req.headers.host ?? ""))) return "the control API answers only requests to a loopback host or the host it is bound to"
+const controlRefusal = (req: IncomingMessage, boundHost: string): string | undefined => {
+  const host = authorityOf(req.headers.host ?? "")
+  if (host === undefined || (isLoopbackHost(boundHost) && !isLoopbackHost(host.hostname))) {
+    return "the control API answers only requests to a loopback host"
+  }
   const origin = req.headers.origin
   if (origin === undefined) return undefined
-  let url: URL | undefined
+  let from: URL | undefined
   try {
-    url = new URL(origin)
+    from = new URL(origin)
   } catch {
-    url = undefined
+    from = undefined
   }
-  const own = url !== undefined && url.protocol === "http:" && ours(hostnameOf(url.host)) && (url.port === "" ? 80 : Number(url.port)) === port
-  return own ? undefined : "the control API refuses requests from another origin"
+  return from !== undefined && from.protocol === "http:" && from.host === host.host ? undefined : "the control API refuses requests from another origin"
 }
 
 const respond = (res: ServerResponse, response: FakeResponse) => {
@@ -82,16 +79,16 @@ export const serve = (
   Effect.gen(function*() {
     const run = yield* Compat.runner()
     const host = options.host ?? "127.0.0.1"
-    if (!isLoopback(host)) {
+    if (!isLoopbackHost(host)) {
       yield* Effect.logWarning(
         `FakeWechat.serve: listening on ${host}, not a loopback address: whoever reaches it can log in as any fake user; ` +
-          `its control API (/__fake/) still answers only requests addressed to ${host} or a loopback name`
+          `its control API (/__fake/) answers any host name, and still refuses cross-origin browser requests`
       )
     }
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://fake")
       if (url.pathname === "/__fake" || url.pathname.startsWith("/__fake/")) {
-        const refusal = controlRefusal(req, host, (server.address() as AddressInfo).port)
+        const refusal = controlRefusal(req, host)
         if (refusal !== undefined) return respond(res, reply(403, { error: refusal }))
       }
       const query: Record<string, string> = {}
