@@ -316,7 +316,7 @@ export const shapeOf = (request: HttpClientRequest.HttpClientRequest, url: URL):
  */
 export const describe = (shape: RequestShape): string => {
   const query = new URLSearchParams(maskRecord(shape.query)).toString().replace(/%3Credacted%3E/g, MASK)
-  return `${shape.method} ${shape.path}${query === "" ? "" : `?${query}`}` +
+  return `${shape.method} ${shape.host === undefined ? "" : `//${shape.host}/`}${shape.path.replace(/^\/+/, "")}${query === "" ? "" : `?${query}`}` +
     (shape.body === undefined ? "" : ` ${JSON.stringify(maskRecord(shape.body))}`)
 }
 

@@ -97,7 +97,7 @@ export const make = (cassette: Cassette): Effect.Effect<HttpClient.HttpClient> =
       if (found === undefined) {
         const remaining = cassette.interactions
           .filter((i) => i.repeat === true || !used.has(i))
-          .map((i) => `${i.request.method} ${i.request.path}`)
+          .map((i) => `${i.request.method} ${i.request.host === undefined ? "" : `//${i.request.host}/`}${i.request.path.replace(/^\/+/, "")}${i.request.exact === true ? " (exact)" : ""}`)
         return Effect.die(new UnmatchedRequest({ request: describe(shape), remaining }))
       }
       used.add(found)

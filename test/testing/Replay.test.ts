@@ -37,12 +37,18 @@ describe("Replay", () => {
       if (!Exit.isFailure(exit)) return
       const defect = Cause.squash(exit.cause) as Replay.UnmatchedRequest
       expect(defect._tag).toBe("UnmatchedRequest")
-      expect(defect.message).toContain("GET /sns/oauth2/access_token?appid=wx0000000000000001&secret=<redacted>&code=<redacted>&grant_type=authorization_code")
-      expect(defect.message).toContain("unused: GET cgi-bin/token")
+      // the host too, and whether an unused interaction is exact: a miss on either shows
+      expect(defect.message).toContain("GET //api.weixin.qq.com/sns/oauth2/access_token?appid=wx0000000000000001&secret=<redacted>&code=<redacted>&grant_type=authorization_code")
+      expect(defect.message).toContain("unused: GET cgi-bin/token | GET //api2.weixin.qq.com/sns/oauth2/access_token (exact)")
       expect(defect.message).not.toContain("app-secret-xyz")
       expect(defect.message).not.toContain("CODE-NOT-RECORDED")
     }).pipe(Effect.provide(Layer.merge(
-      Replay.layer({ interactions: [{ request: { path: "cgi-bin/token" }, response: { body: "{}" } }] }),
+      Replay.layer({
+        interactions: [
+          { request: { path: "cgi-bin/token" }, response: { body: "{}" } },
+          { request: { host: "api2.weixin.qq.com", path: "/sns/oauth2/access_token", exact: true }, response: { body: "{}" } }
+        ]
+      }),
       app
     ))))
 
