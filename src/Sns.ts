@@ -123,12 +123,13 @@ export class SnsUserInfo extends Compat.WireClass<SnsUserInfo>("effect-wechat/Sn
 
 // The common shapes of the two login answers, built without the schema (a schema decode
 // costs these endpoints more than their JSON parsing). Anything else (a numeric string,
-// an empty unionid, a legacy `sex: "1"`, a missing field) answers undefined and the
-// schema decodes it. test/robust/properties.test.ts checks both ways agree.
+// a legacy `sex: "1"`, a missing field) answers undefined and the schema decodes it.
+// test/robust/properties.test.ts checks both ways agree.
 const isText = (u: unknown): u is string => typeof u === "string"
 const isFilled = (u: unknown): u is string => typeof u === "string" && u !== ""
+// an empty unionid is WeChat's "none", as the schema reads it too
 const optionalId = (u: unknown): Option.Option<string> | undefined =>
-  u === undefined ? Option.none() : isFilled(u) ? Option.some(u) : undefined
+  u === undefined || u === "" ? Option.none() : isFilled(u) ? Option.some(u) : undefined
 
 const tokenFromWire = (body: Record<string, unknown>): SnsToken | undefined => {
   const { access_token, expires_in, refresh_token, openid, scope, is_snapshotuser } = body

@@ -21,8 +21,8 @@ import * as SyncStore from "./internal/syncStore.js"
 import { Action, InvalidArgument } from "./WechatError.js"
 
 /**
- * A store operation failed (unreachable, timed out, refused). Its `action` is always
- * `retry`: once the store is back, the same call succeeds.
+ * A store operation failed (unreachable, timed out, refused). Its `action` is `retry`:
+ * once the store is back, the same call succeeds.
  *
  * @since 0.1.0
  * @category errors

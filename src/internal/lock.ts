@@ -76,7 +76,8 @@ export type Flights = Map<string, Flight>
  * Registering the flight and forking its work are one uninterruptible step: a caller
  * interrupted at a scheduler yield between the two would otherwise leave a flight whose
  * work never starts, and every later caller for `key` would wait for ever. Only the
- * waiting is interruptible (and the work keeps the caller's own interruptibility).
+ * waiting is interruptible. (The work runs as the caller would: on Effect 3 a fork inherits
+ * the caller's interruptibility, restored here; on Effect 4 a fork starts interruptible.)
  */
 export const singleFlight = <A, E, R>(
   flights: Flights,

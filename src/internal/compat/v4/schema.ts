@@ -84,8 +84,8 @@ export const optionalDefault = <S extends Schema.Top & Schema.WithoutConstructor
 export const optionalOption = <S extends Schema.Top>(schema: S): Schema.OptionFromOptional<S> => Schema.OptionFromOptional(schema)
 
 /**
- * An optional text field decoded to an `Option`, where absence, `undefined` and the empty
- * string are all `None` (WeChat sends `""` for a value it does not have).
+ * An optional text field decoded to an `Option`, where absence and the empty string are
+ * both `None` (WeChat sends `""` for a value it does not have).
  *
  * @since 0.4.0
  * @category schema
