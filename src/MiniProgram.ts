@@ -127,15 +127,19 @@ export class MiniProgramLogin extends Schema.Class<MiniProgramLogin>("effect-wec
  * - `bad-base64`, `bad-key`, `bad-iv`, `bad-length`: an input is not what WeChat sends
  *   (standard base64; a 16-byte key and IV; whole AES blocks): a caller bug or damage on
  *   the way (a `+` turned into a space);
- * - `bad-padding`, `not-json`: the data does not decrypt under this key and IV. Most
- *   often the `session_key` was replaced by a newer `wx.login`, but tampering or damage
- *   look the same;
+ * - `undecryptable`: the data does not decrypt to a JSON object under this key and IV.
+ *   Most often the `session_key` was replaced by a newer `wx.login`, but tampering or
+ *   damage look the same. It is one reason on purpose: telling a wrong padding from
+ *   wrong content would be a padding oracle, with which anyone who sees your errors
+ *   could forge data (a phone number) that decrypts under a key they do not know. Even
+ *   so, do not pass `reason` or `detail` on to clients;
  * - `stale-session-key` ({@link decryptFor}): shown to be a replaced key, either because
  *   the key the latest login replaced opens the data, or because `wxa/checksession` says
  *   the kept key is no longer valid;
  * - `no-session-key` ({@link decryptFor}): no key is kept for this openid;
  * - `watermark-missing`, `watermark-mismatch`, `watermark-expired`: the watermark is
- *   absent where required, names another app, or is older than `maxAge`;
+ *   absent where required, names another app, or is older than `maxAge` (or from the
+ *   future);
  * - `schema`: the data is not what the schema describes (`detail` names fields only).
  *
  * `detail` never holds the key, the IV or any of the decrypted data.
@@ -327,8 +331,9 @@ export interface DecryptOptions {
    */
   readonly watermark?: "required" | "if-present" | undefined
   /**
-   * Refuse data whose `watermark.timestamp` is older than this (`watermark-expired`), or
-   * that has no watermark. Default: no limit (WeChat publishes none).
+   * Refuse data whose `watermark.timestamp` is older than this, or more than 5 minutes
+   * ahead of the clock (`watermark-expired`), or that has no watermark. Default: no limit
+   * (WeChat publishes none).
    */
   readonly maxAge?: Compat.DurationInput | undefined
 }
@@ -433,8 +438,8 @@ const askWechat = (openid: string, sessionKey: Redacted.Redacted<string>) =>
  * (otherwise as {@link decrypt}). When it does not decrypt, the error says what can be
  * known: `stale-session-key` when the key the latest login replaced opens the data (it was
  * made before that login: ask the mini program for it again), or when `checkSession: true`
- * and WeChat says the kept key is no longer valid; otherwise `bad-padding` / `not-json`,
- * which a stale key, tampering and damage all produce. `no-session-key` when nothing is
+ * and WeChat says the kept key is no longer valid; otherwise `undecryptable`, which a
+ * stale key, tampering and damage all produce. `no-session-key` when nothing is
  * kept (never logged in here, or `keepFor` passed).
  *
  * @since 0.2.0
@@ -458,8 +463,8 @@ export const decryptFor: DecryptFor = Span.fn("MiniProgram.decryptFor")(function
   const first = read(config.appId, kept.value.current, input, schema ?? OpenData, policy)
   if (Compat.Result.isSuccess(first)) return Compat.Result.success(first)
   const failed = Compat.Result.failure(first)
-  // only these two are what a wrong key produces
-  if (failed.reason !== "bad-padding" && failed.reason !== "not-json") return yield* fail(failed)
+  // only this is what a wrong key produces
+  if (failed.reason !== "undecryptable") return yield* fail(failed)
   const replaced = kept.value.previous
   if (Option.isSome(replaced) && Compat.Result.isSuccess(Crypto.open(Redacted.value(replaced.value), input.iv, input.encryptedData))) {
     return yield* fail({

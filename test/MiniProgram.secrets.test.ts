@@ -80,7 +80,7 @@ describe("mini program: no session_key or phone number shows", () => {
           yield* run(MiniProgram.decryptFor(login.openid, { ...now, iv: before.iv }, MiniProgram.PhoneNumber, { checkSession: true })),
           yield* run(MiniProgram.decryptFor(login.openid, foreign, MiniProgram.PhoneNumber)), // watermark-mismatch
           yield* run(MiniProgram.decryptFor(login.openid, now, Schema.Struct({ phoneNumber: Schema.Number }))), // schema
-          yield* run(MiniProgram.decrypt({ ...now, sessionKey: keys[0]! }, MiniProgram.PhoneNumber)), // bad-padding
+          yield* run(MiniProgram.decrypt({ ...now, sessionKey: keys[0]! }, MiniProgram.PhoneNumber)), // undecryptable
           yield* run(MiniProgram.decrypt({ ...now, sessionKey: keys[1]! }, MiniProgram.UserInfo)), // schema: a phone number is no profile
           yield* run(MiniProgram.checkSessionKey({ openid: login.openid, sessionKey: keys[0]! })), // false
           yield* run(MiniProgram.checkSessionKey({ openid: login.openid })), // true

@@ -14,8 +14,7 @@ export const REASONS = [
   "bad-key",
   "bad-iv",
   "bad-length",
-  "bad-padding",
-  "not-json",
+  "undecryptable",
   "watermark-missing",
   "watermark-mismatch",
   "watermark-expired",
@@ -48,8 +47,17 @@ export const base64 = (field: string, text: string): Compat.Result<Buffer, Failu
   return failure("bad-base64", `${field} is not standard base64${hint}`)
 }
 
-/** AES-128-CBC without a MAC (so every failure below may be a wrong key): none says which bytes were wrong. */
-const decryptBlocks = (key: Buffer, iv: Buffer, ciphertext: Buffer): Compat.Result<string, Failure> => {
+const UNDECRYPTABLE = "the data does not decrypt to a JSON object under this session_key and IV: most often a " +
+  "session_key replaced by a newer wx.login, or the data was damaged or forged"
+
+/**
+ * AES-128-CBC without a MAC, to the JSON object inside. Every way the content can be wrong
+ * (the PKCS#7 padding, UTF-8, JSON, not an object) is one failure, with one text, after the
+ * same steps: telling a bad padding from bad content, by the reason or by the time taken,
+ * would be a padding oracle, with which anyone who sees the errors can forge data that
+ * decrypts to what they choose (a phone number, say) without knowing the key.
+ */
+const decryptObject = (key: Buffer, iv: Buffer, ciphertext: Buffer): Compat.Result<Record<string, unknown>, Failure> => {
   if (ciphertext.length === 0 || ciphertext.length % 16 !== 0) {
     return failure("bad-length", `encryptedData is ${ciphertext.length} bytes, not a whole number of 16-byte AES blocks (truncated?)`)
   }
@@ -60,18 +68,14 @@ const decryptBlocks = (key: Buffer, iv: Buffer, ciphertext: Buffer): Compat.Resu
     // strict PKCS#7: 1 to 16 bytes, all equal to their count (lenient unpadding hides a wrong key)
     let valid = n >= 1 && n <= 16
     for (let i = padded.length - n; valid && i < padded.length; i++) valid = padded[i] === n
-    if (!valid) {
-      return failure(
-        "bad-padding",
-        "the PKCS#7 padding is wrong: the data was not encrypted with this session_key and IV " +
-          "(most often a session_key replaced by a newer wx.login), or it was damaged"
-      )
-    }
+    let parsed: unknown = undefined
     try {
-      return Compat.Result.succeed(new TextDecoder("utf-8", { fatal: true }).decode(padded.subarray(0, padded.length - n)))
+      parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(padded.subarray(0, padded.length - (valid ? n : 0))))
     } catch {
-      return failure("not-json", "the decrypted data is not UTF-8 text: wrong session_key or IV, or damaged data")
+      parsed = undefined
     }
+    if (!valid || typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return failure("undecryptable", UNDECRYPTABLE)
+    return Compat.Result.succeed(parsed as Record<string, unknown>)
   } finally {
     padded.fill(0)
   }
@@ -85,27 +89,16 @@ export const open = (sessionKey: string, iv: string, encryptedData: string): Com
       return Compat.Result.flatMap(base64("iv", iv), (ivBytes) =>
         ivBytes.length !== 16
           ? failure("bad-iv", `iv decodes to ${ivBytes.length} bytes; it must be 16`)
-          : Compat.Result.flatMap(base64("encryptedData", encryptedData), (ciphertext) =>
-            Compat.Result.flatMap(decryptBlocks(key, ivBytes, ciphertext), parseObject)))
+          : Compat.Result.flatMap(base64("encryptedData", encryptedData), (ciphertext) => decryptObject(key, ivBytes, ciphertext)))
     } finally {
       key.fill(0)
     }
   })
 
-const parseObject = (text: string): Compat.Result<Record<string, unknown>, Failure> => {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    return failure("not-json", "the decrypted data is not JSON: wrong session_key or IV, or damaged data")
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    return failure("not-json", "the decrypted data is not a JSON object")
-  }
-  return Compat.Result.succeed(parsed as Record<string, unknown>)
-}
-
 const APP_ID = /^wx[0-9a-f]{16}$/
+
+/** How far ahead of our clock a watermark may be, with an age limit set (clocks drift). */
+const FUTURE_SKEW_MILLIS = 5 * 60 * 1000
 
 /** How the watermark is checked. */
 export interface WatermarkPolicy {
@@ -137,6 +130,10 @@ export const checkWatermark = (data: Record<string, unknown>, appId: string, pol
     const timestamp = "timestamp" in watermark ? watermark.timestamp : undefined
     if (typeof timestamp !== "number" || !Number.isFinite(timestamp)) return failure("watermark-expired", "the watermark has no timestamp to check its age against")
     const age = policy.now - timestamp * 1000
+    // a clock a few minutes apart is WeChat's or ours; a watermark from further ahead is not WeChat's
+    if (age < -FUTURE_SKEW_MILLIS) {
+      return failure("watermark-expired", `the watermark.timestamp is ${Math.round(-age / 1000)} s in the future: it was not made by WeChat now`)
+    }
     if (age > policy.maxAgeMillis) {
       return failure("watermark-expired", `the data is ${Math.round(age / 1000)} s old (watermark.timestamp), over maxAge ${Math.round(policy.maxAgeMillis / 1000)} s`)
     }
