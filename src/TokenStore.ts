@@ -270,8 +270,12 @@ const encodeStored = Schema.encodeSync(Stored)
 export const makeKeyValueStore: Effect.Effect<Service, never, KeyValueStore.KeyValueStore> = Effect.gen(function*() {
   const kv = yield* KeyValueStore.KeyValueStore
   const locks = makeMemoryUnsafe()
-  const fail = (operation: string) => (e: { readonly message: string }) =>
-    new TokenStoreError({ operation, detail: e.message })
+  // Effect 4's store errors say "Unable to get item…" and keep the reason (EISDIR, EACCES) as their cause
+  const fail = (operation: string) => (e: { readonly message: string; readonly cause?: unknown }) =>
+    new TokenStoreError({
+      operation,
+      detail: e.cause instanceof Error && !e.message.includes(e.cause.message) ? `${e.message}: ${e.cause.message}` : e.message
+    })
   // An expired entry is removed when read, so keys nobody asks for again (each login's
   // code) do not pile up. A write racing that removal can at worst be lost, which costs
   // one more refresh, never a wrong value; a failed removal is ignored.

@@ -78,13 +78,13 @@ const errcodeOf = (body: Record<string, unknown>): number | undefined => {
  * @since 0.1.0
  * @category parsing
  */
-export const describeParseError = (error: Compat.ParseError): string =>
-  Compat.issuesOf(error)
-    .map((issue) => {
-      const path = issue.path.length === 0 ? "body" : issue.path.map(String).join(".")
-      return `${path} ${issue.missing ? "is missing" : "has an unexpected value"}`
-    })
-    .join("; ")
+export const describeParseError = (error: Compat.ParseError): string => [
+  // once each: Effect 3 reports a field once per member of a union it failed
+  ...new Set(Compat.issuesOf(error).map((issue) => {
+    const path = issue.path.length === 0 ? "body" : issue.path.map(String).join(".")
+    return `${path} ${issue.missing ? "is missing" : "has an unexpected value"}`
+  }))
+].join("; ")
 
 /**
  * A compiled decoder for one endpoint's success schema. `secrets` (asked for only when the

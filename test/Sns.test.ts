@@ -171,3 +171,31 @@ describe("an empty unionid is no unionid", () => {
       expect(withUnion.unionid).toEqual(Option.some("oUNION"))
     }))
 })
+
+describe("the same answer decodes the same on both editions", () => {
+  it.effect("a blank expires_in is refused (Effect 4's NumberFromString alone reads it as 0)", () =>
+    Effect.gen(function*() {
+      for (const blank of [`""`, `" "`, `"\\n"`]) {
+        const body = `{"access_token":"ACCESS","expires_in":${blank},"refresh_token":"REFRESH","openid":"oOPENID","scope":"snsapi_base"}`
+        const error = yield* Effect.flip(provideAnswer("sns/oauth2/access_token", body)(Sns.exchangeCode("CODE")))
+        expect([blank, error._tag]).toEqual([blank, "WechatDecodeError"])
+      }
+      const numeric = `{"access_token":"ACCESS","expires_in":"7200","refresh_token":"REFRESH","openid":"oOPENID","scope":"snsapi_base"}`
+      expect((yield* provideAnswer("sns/oauth2/access_token", numeric)(Sns.exchangeCode("CODE"))).expiresIn).toBe(7200)
+    }))
+
+  it("a wire class keeps its fields (Effect 4's renamed struct had none)", () => {
+    expect(Object.keys(Sns.SnsToken.fields)).toEqual(expect.arrayContaining(["accessToken", "expiresIn", "refreshToken", "openid", "scope"]))
+    expect(Object.keys(Sns.SnsUserInfo.fields)).toEqual(expect.arrayContaining(["openid", "nickname", "headImgUrl", "unionid"]))
+  })
+
+  it.effect("a decode failure names each field once", () =>
+    Effect.gen(function*() {
+      const body = `{"access_token":"ACCESS","expires_in":7200,"refresh_token":"REFRESH","openid":"oOPENID","scope":42,"is_snapshotuser":"x"}`
+      const error = yield* Effect.flip(provideAnswer("sns/oauth2/access_token", body)(Sns.exchangeCode("CODE")))
+      const parts = error._tag === "WechatDecodeError" ? error.detail.split("; ") : []
+      expect(parts.length).toBeGreaterThan(0)
+      expect(new Set(parts).size).toBe(parts.length)
+    }))
+})
+

@@ -4,7 +4,7 @@ import { KeyValueStore } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { TestClock } from "#test-compat"
-import { mkdtempSync } from "node:fs"
+import { mkdirSync, mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { AccessTokenProvider, TokenStore, WechatConfig } from "../src/index.js"
@@ -103,6 +103,17 @@ describe("TokenStore on a KeyValueStore", () => {
       expect(yield* kv.size).toBe(1)
       expect(yield* store.get("effect-wechat:wx0000000000000001:code:b")).toEqual(Option.some("kept"))
     }).pipe(Effect.provide(KeyValueStore.layerMemory)))
+
+  it.effect("a failing store's error says why (the file system's own reason, not only \"Unable to get item\"), on both editions", () => {
+    const dir = mkdtempSync(join(tmpdir(), "token-kv-"))
+    mkdirSync(join(dir, "k1")) // a folder where the entry's file would be
+    return Effect.gen(function*() {
+      const store = yield* TokenStore.makeKeyValueStore
+      const error = yield* Effect.flip(store.get("k1"))
+      expect([error._tag, error.operation, error.action]).toEqual(["TokenStoreError", "get", "retry"])
+      expect(error.detail, error.detail).toMatch(/BadResource: FileSystem.readFile/)
+    }).pipe(Effect.provide(KeyValueStore.layerFileSystem(dir).pipe(Layer.provide(NodeServices.layer))))
+  })
 })
 
 describe("TokenStore on the file system", () => {

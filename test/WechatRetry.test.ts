@@ -163,6 +163,12 @@ describe("WechatRetry.policy", () => {
       expect(yield* run(userInfo)).toBe(5)
     }))
 
+  it.effect("maxElapsed is a strict bound: 0 means no retry, on both editions", () =>
+    Effect.gen(function*() {
+      expect((yield* drive(userInfo, [BUSY, PROFILE], WechatRetry.make({ maxElapsed: 0 }))).times).toHaveLength(1)
+      expect((yield* drive(userInfo, [BUSY, PROFILE], WechatRetry.make({ maxElapsed: "1 minute" }))).times).toHaveLength(2)
+    }))
+
   it.effect("the default is no retry", () =>
     Effect.gen(function*() {
       const script = scripted([BUSY, PROFILE])

@@ -347,8 +347,11 @@ export const whileInput = <In>(self: Schedule.Schedule<unknown, In>, predicate: 
  * @since 0.3.0
  * @category schedule
  */
-export const upTo = <In>(self: Schedule.Schedule<unknown, In>, duration: DurationInput): Schedule.Schedule<unknown, In> =>
-  Schedule.upTo(self, { duration })
+export const upTo = <In>(self: Schedule.Schedule<unknown, In>, duration: DurationInput): Schedule.Schedule<unknown, In> => {
+  // strictly less, as Effect 3's `upTo` (Effect 4's also recurs at exactly `duration`)
+  const millis = Duration.toMillis(Duration.fromInputUnsafe(duration))
+  return Schedule.while(self, ({ elapsed }) => elapsed < millis)
+}
 
 /**
  * Replaces each delay with the one `f` computes.

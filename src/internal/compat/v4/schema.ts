@@ -155,12 +155,15 @@ export const NonNegative = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
 export const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
 /**
- * A numeric string at least 0.
+ * A numeric string at least 0. A blank string is refused, as on Effect 3 (Effect 4's
+ * `NumberFromString` would read `""` as 0: a token that expires at once).
  *
  * @since 0.3.0
  * @category schema
  */
-export const NonNegativeFromString = Schema.NumberFromString.check(Schema.isGreaterThanOrEqualTo(0))
+export const NonNegativeFromString = Schema.String.check(Schema.isPattern(/\S/)).pipe(
+  Schema.decodeTo(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0)), SchemaTransformation.numberFromString)
+)
 
 /**
  * A whole number between `min` and `max`.
@@ -219,14 +222,14 @@ export const construct = <P, A>(Class: new(props: P, options?: { readonly disabl
  * @category schema
  */
 export const WireClass = <Self>(identifier: string) =>
-<F extends Schema.Struct.Fields, const M extends WireKeys<F>>(fields: F, keys: M): Schema.Class<Self, Schema.Struct<F>, {}> =>
+<F extends Schema.Struct.Fields, const M extends WireKeys<F>>(fields: F, keys: M): Schema.Class<Self, Schema.Struct<F>, {}> => {
   // a class over the renamed struct: decoding and encoding use the wire keys; the
-  // `Encoded` type (and `fields`) keep the field names
-  Schema.Class<Self>(identifier)(Schema.Struct(fields).pipe(Schema.encodeKeys(keys)) as unknown as Schema.Struct<F>) as unknown as Schema.Class<
-    Self,
-    Schema.Struct<F>,
-    {}
-  >
+  // `Encoded` type keeps the field names
+  const Class = Schema.Class<Self>(identifier)(Schema.Struct(fields).pipe(Schema.encodeKeys(keys)) as unknown as Schema.Struct<F>)
+  // the renamed struct has no `fields`: the class gets them back, as on Effect 3
+  Object.defineProperty(Class, "fields", { value: fields, enumerable: true, configurable: true })
+  return Class as unknown as Schema.Class<Self, Schema.Struct<F>, {}>
+}
 
 /**
  * A decoder that answers with a {@link Result}.
