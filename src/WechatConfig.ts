@@ -133,6 +133,9 @@ export const defaults = {
 
 const MIN_KEY_LENGTH = 32
 
+/** One of WeChat's API hosts (`api`, `api2`, `sh.api`, `sz.api`, `hk.api` …), over https. */
+const WECHAT_API_HOST = /^https:\/\/(?:[a-z0-9-]+\.)*api2?\.weixin\.qq\.com$/i
+
 /** `wx` and 16 hex digits: every app id WeChat issues (official accounts, mini programs, website apps). */
 const APP_ID = /^wx[0-9a-f]{16}$/
 
@@ -181,7 +184,10 @@ export const make = (options: Options): Effect.Effect<Service, InvalidArgument> 
     }
     const appSecret = yield* Validate.secret("appSecret", options.appSecret, { max: 128 })
     const apiBaseUrl = yield* validateBaseUrl("apiBaseUrl", options.apiBaseUrl ?? defaults.apiBaseUrl)
-    const fallbacks = options.fallbackApiBaseUrls ?? (options.apiBaseUrl === undefined ? defaults.fallbackApiBaseUrls : [])
+    // WeChat's own hosts (a regional access point, say) keep the disaster-recovery host; any
+    // other host (a test server, a proxy) gets no fallback unless it names one
+    const fallbacks = options.fallbackApiBaseUrls ??
+      (options.apiBaseUrl === undefined || WECHAT_API_HOST.test(apiBaseUrl) ? defaults.fallbackApiBaseUrls.filter((url) => url !== apiBaseUrl) : [])
     if (!Array.isArray(fallbacks) || fallbacks.length > 8) return yield* fixConfig("fallbackApiBaseUrls", "must be a list of at most 8 base URLs")
     const fallbackApiBaseUrls = yield* Effect.forEach(fallbacks, (url) => validateBaseUrl("fallbackApiBaseUrls", url))
     const openBaseUrl = yield* validateBaseUrl("openBaseUrl", options.openBaseUrl ?? defaults.openBaseUrl)
@@ -217,8 +223,10 @@ export const make = (options: Options): Effect.Effect<Service, InvalidArgument> 
 /**
  * A layer from literal options. Fails with `InvalidArgument` on a bad base URL.
  *
- * When `apiBaseUrl` is set and `fallbackApiBaseUrls` is not, there is no fallback (a custom
- * host, e.g. a test server, should not fail over to WeChat).
+ * When `apiBaseUrl` is one of WeChat's hosts (a regional access point such as
+ * `https://sh.api.weixin.qq.com`) and `fallbackApiBaseUrls` is not set, the fallback is
+ * still `https://api2.weixin.qq.com`; any other host (a test server, a proxy) gets none, so
+ * it never fails over to WeChat.
  *
  * @since 0.1.0
  * @category layers
@@ -228,6 +236,7 @@ export const layer = (options: Options): Layer.Layer<WechatConfig, InvalidArgume
 
 /**
  * Reads `WECHAT_APP_ID`, `WECHAT_APP_SECRET` and, when set, `WECHAT_API_BASE_URL`,
+ * `WECHAT_FALLBACK_API_BASE_URLS` (comma-separated, or `none`),
  * `WECHAT_OPEN_BASE_URL`, `WECHAT_TIMEOUT` (a duration such as `5 seconds`),
  * `WECHAT_STATE_KEYS` (comma-separated, newest first) and `WECHAT_STORE_KEY` through
  * Effect's `Config`.
@@ -241,6 +250,7 @@ export const layerConfig: Layer.Layer<WechatConfig, ConfigError | InvalidArgumen
     const appId = yield* Compat.Config.string("WECHAT_APP_ID")
     const appSecret = yield* Compat.Config.redacted("WECHAT_APP_SECRET")
     const apiBaseUrl = yield* Config.option(Compat.Config.string("WECHAT_API_BASE_URL"))
+    const fallbacks = yield* Config.option(Compat.Config.string("WECHAT_FALLBACK_API_BASE_URLS"))
     const openBaseUrl = yield* Config.option(Compat.Config.string("WECHAT_OPEN_BASE_URL"))
     const timeout = yield* Config.option(Compat.Config.duration("WECHAT_TIMEOUT"))
     const stateKeys = yield* Config.option(Compat.Config.redacted("WECHAT_STATE_KEYS"))
@@ -249,6 +259,8 @@ export const layerConfig: Layer.Layer<WechatConfig, ConfigError | InvalidArgumen
       appId,
       appSecret,
       apiBaseUrl: Option.getOrUndefined(apiBaseUrl),
+      fallbackApiBaseUrls: Option.getOrUndefined(Option.map(fallbacks, (urls) =>
+        urls.trim().toLowerCase() === "none" ? [] : urls.split(",").map((u) => u.trim()).filter((u) => u !== ""))),
       openBaseUrl: Option.getOrUndefined(openBaseUrl),
       timeout: Option.getOrUndefined(timeout),
       stateKeys: Option.getOrUndefined(Option.map(stateKeys, (keys) =>

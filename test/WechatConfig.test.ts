@@ -83,4 +83,23 @@ describe("WechatConfig", () => {
       const insecure = yield* Effect.flip(withConfig(resolve(WechatConfig.layerConfig), [["WECHAT_APP_ID", "wx"], ["WECHAT_APP_SECRET", "s"], ["WECHAT_API_BASE_URL", "http://example.com"]]))
       expect(insecure._tag).toBe("InvalidArgument")
     }))
+
+  it.effect("a regional WeChat host keeps the api2 fallback; a test server or proxy gets none; the environment can set them", () =>
+    Effect.gen(function*() {
+      const app = { appId: "wx0000000000000001", appSecret: "s" }
+      const fallbacksOf = (options: Partial<WechatConfig.Options>) => Effect.map(resolve(WechatConfig.layer({ ...app, ...options })), (c) => c.fallbackApiBaseUrls)
+      expect(yield* fallbacksOf({})).toEqual(["https://api2.weixin.qq.com"])
+      expect(yield* fallbacksOf({ apiBaseUrl: "https://api.weixin.qq.com" })).toEqual(["https://api2.weixin.qq.com"])
+      expect(yield* fallbacksOf({ apiBaseUrl: "https://sh.api.weixin.qq.com" })).toEqual(["https://api2.weixin.qq.com"])
+      expect(yield* fallbacksOf({ apiBaseUrl: "https://api2.weixin.qq.com" })).toEqual([])
+      expect(yield* fallbacksOf({ apiBaseUrl: "http://127.0.0.1:9999" })).toEqual([])
+      expect(yield* fallbacksOf({ apiBaseUrl: "https://wechat-proxy.example.com" })).toEqual([])
+      expect(yield* fallbacksOf({ apiBaseUrl: "https://api.weixin.qq.com.evil.example" })).toEqual([])
+      const env = (extra: ReadonlyArray<readonly [string, string]>) =>
+        withConfig(resolve(WechatConfig.layerConfig), [["WECHAT_APP_ID", "wx000000000000000d"], ["WECHAT_APP_SECRET", "env-secret"], ...extra])
+      expect((yield* env([["WECHAT_API_BASE_URL", "https://sz.api.weixin.qq.com"]])).fallbackApiBaseUrls).toEqual(["https://api2.weixin.qq.com"])
+      expect((yield* env([["WECHAT_FALLBACK_API_BASE_URLS", "https://api2.weixin.qq.com, https://sh.api.weixin.qq.com"]])).fallbackApiBaseUrls)
+        .toEqual(["https://api2.weixin.qq.com", "https://sh.api.weixin.qq.com"])
+      expect((yield* env([["WECHAT_FALLBACK_API_BASE_URLS", "none"]])).fallbackApiBaseUrls).toEqual([])
+    }))
 })
