@@ -56,7 +56,8 @@ export const fetch = Span.fn("BasicToken.fetch")(function*() {
 /**
  * `POST cgi-bin/stable_token` with a JSON body. Normal mode returns the current token
  * (with its remaining life); `forceRefresh: true` rotates it (20 a day, 30 s apart:
- * use it only when a token leaked).
+ * use it only when a token leaked). A second forced refresh within 30 s of the last one
+ * is no error: WeChat answers the token that one made, so check that it changed.
  *
  * @since 0.1.0
  * @category endpoints

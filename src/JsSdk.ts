@@ -57,6 +57,7 @@ export const getTicket = Span.fn("JsSdk.getTicket")(function*(params: {
   readonly accessToken: Secret
   readonly type?: "jsapi" | "wx_card" | undefined
 }) {
+  yield* Validate.object("params", params, "must be an object with accessToken")
   const accessToken = yield* Validate.token("accessToken", params.accessToken)
   const type = yield* Validate.oneOf("type", params.type ?? "jsapi", TICKET_TYPES)
   return yield* execute({
@@ -129,6 +130,7 @@ export const sign: (params: {
   readonly nonceStr?: string | undefined
   readonly timestamp?: number | undefined
 }) => Effect.Effect<Signature, InvalidArgument, WechatConfig> = Span.fn("JsSdk.sign")(function*(params) {
+  yield* Validate.object("params", params, "must be an object with ticket and url")
   const config = yield* WechatConfig
   const ticket = yield* Validate.token("ticket", params.ticket)
   const url = yield* Compat.Result.toEffect(pageUrl(params.url))
@@ -153,6 +155,13 @@ const pageUrl = (input: unknown): Compat.Result<string, InvalidArgument> => {
   }
   if (!/^https?:\/\/[^/?#\s]+/i.test(url)) {
     return Compat.Result.fail(new InvalidArgument({ argument: "url", reason: "must be the page's absolute http(s) URL", action: "stop" }))
+  }
+  // the page signs `location.href`, which is always ASCII: a URL with raw 中文 could never
+  // match it, and WeChat would only say "invalid signature"
+  if (/[^\x00-\x7f]/.test(url)) {
+    return Compat.Result.fail(
+      new InvalidArgument({ argument: "url", reason: "must be the URL as the page's location.href gives it: percent-encoded, no raw non-ASCII characters", action: "stop" })
+    )
   }
   return Compat.Result.succeed(url)
 }

@@ -34,12 +34,12 @@
  */
 import * as Compat from "#compat"
 import { type ConfigError, FetchHttpClient, type HttpClient } from "#compat"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import * as AccessTokenProvider from "./AccessTokenProvider.js"
 import * as JsSdk from "./JsSdk.js"
 import * as TokenStore from "./TokenStore.js"
 import * as WechatConfig from "./WechatConfig.js"
-import type { InvalidArgument } from "./WechatError.js"
+import { InvalidArgument } from "./WechatError.js"
 import * as WechatHttp from "./WechatHttp.js"
 import * as WechatRetry from "./WechatRetry.js"
 
@@ -79,7 +79,17 @@ export interface Options<E = never, R = never> {
   readonly processes?: "one" | "many" | undefined
 }
 
-const wire = <E1, E, R>(config: Layer.Layer<WechatConfig.WechatConfig, E1>, options: Options<E, R>) => {
+const wire = <E1, E, R>(
+  config: Layer.Layer<WechatConfig.WechatConfig, E1>,
+  options: Options<E, R>
+): Layer.Layer<Services, E1 | InvalidArgument | E, R> => {
+  // from plain JavaScript or a config file: a typed failure, never a throw while wiring
+  const refuse = (argument: string, reason: string) =>
+    Compat.unwrapScoped(Effect.fail(new InvalidArgument({ argument, reason, action: "fix-config" }))) as Layer.Layer<Services, InvalidArgument>
+  if (typeof options !== "object" || options === null) return refuse("options", "must be an object")
+  if (options.processes !== undefined && options.processes !== "one" && options.processes !== "many") {
+    return refuse("processes", "must be \"one\" or \"many\"")
+  }
   const store = options.store ?? TokenStore.layerMemory
   const retry = options.retry === false
     ? WechatRetry.layer(WechatRetry.none)

@@ -7,7 +7,7 @@ import { failures as failuresOf, isDie, NodeServices } from "#test-compat"
 import { describe, expect, it } from "@effect/vitest"
 import type { HttpClient } from "#compat"
 import { Effect, Exit, Layer, Redacted } from "effect"
-import { AccessTokenProvider, BasicToken, JsSdk, MiniProgram, Sns, TokenStore, WechatConfig, WechatRetry } from "../src/index.js"
+import { AccessTokenProvider, BasicToken, JsSdk, MiniProgram, Sns, TokenStore, WechatClient, WechatConfig, WechatRetry } from "../src/index.js"
 import { RedisTokenStore } from "../src/redis/index.js"
 import { FakeWechat } from "../src/testing/index.js"
 
@@ -84,6 +84,9 @@ describe("options are checked when a layer is built", () => {
       expect(yield* invalidOf(build(WechatRetry.layerWith({ base: bad("abc") })), "base")).toBe("base")
       expect(yield* invalidOf(build(WechatRetry.layerWith({ maxRetries: -1 })), "maxRetries")).toBe("maxRetries")
       expect(yield* invalidOf(build(WechatRetry.layerWith({ minuteRetries: 1.5 })), "minuteRetries")).toBe("minuteRetries")
+      // WechatClient's own options, as plain JavaScript or a config file may give them
+      expect(yield* invalidOf(build(WechatClient.layer(APP, null as unknown as {})), "options")).toBe("options")
+      expect(yield* invalidOf(build(WechatClient.layer(APP, { processes: "Many" as "many" })), "processes")).toBe("processes")
       // the schedule constructors cannot fail: they throw the same InvalidArgument
       expect(() => WechatRetry.make({ maxElapsed: bad("forever") })).toThrow("Invalid maxElapsed")
     }))
@@ -121,6 +124,8 @@ describe("bad input never reaches WeChat or the store", () => {
         [Sns.authorizeUrl(null as unknown as { redirectUri: string; scope: "snsapi_base" }), "params"],
         [Sns.qrConnectUrl(undefined as unknown as { redirectUri: string }), "params"],
         [JsSdk.getTicket({ accessToken: "" }), "accessToken"],
+        [JsSdk.getTicket(null as unknown as { accessToken: string }), "params"],
+        [JsSdk.sign(null as unknown as { ticket: string; url: string }), "params"],
         [JsSdk.getTicket({ accessToken: "token", type: "all" as "jsapi" }), "type"],
         [BasicToken.fetchStable({ forceRefresh: "true" as unknown as boolean }), "forceRefresh"],
         [Sns.authorizeUrl({ redirectUri: "https://example.com/cb#frag", scope: "snsapi_base" }), "redirectUri"],
@@ -131,6 +136,7 @@ describe("bad input never reaches WeChat or the store", () => {
         [Sns.qrConnectUrl({ redirectUri: "https://example.com/cb", lang: "de" as "en" }), "lang"],
         [JsSdk.sign({ ticket: "", url: "https://example.com/" }), "ticket"],
         [JsSdk.sign({ ticket: "t1", url: "https://example.com/a\nb" }), "url"],
+        [JsSdk.sign({ ticket: "t1", url: "https://example.com/页面?q=中文" }), "url"],
         [Sns.makeState({ session: "s1", ttl: bad("abc") }), "ttl"]
       ]
       for (const [call, argument] of cases) {
