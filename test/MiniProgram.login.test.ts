@@ -4,7 +4,7 @@
  * can be known about a stale key.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Fiber, Layer, Option, Redacted } from "effect"
 import { TestClock } from "#test-compat"
 import { AccessTokenProvider, MiniProgram, TokenStore, WechatConfig } from "../src/index.js"
 import { FakeWechat } from "../src/testing/index.js"
@@ -77,6 +77,39 @@ describe("MiniProgram.login", () => {
       const data = yield* fake.encryptedData({ appId: MINI.appId, userId: user.id, data: "userInfo" })
       expect((yield* MiniProgram.decryptFor(openid, data, MiniProgram.UserInfo)).nickName).toBe("late")
     }).pipe(Effect.provide(fresh().layer)))
+
+  it.effect("two logins of one user at once: both keys are kept, neither write loses the other", () => {
+    // a store whose writes take 100 ms, so that the two logins' reads and writes interleave
+    const memory = Effect.runSync(TokenStore.makeMemory())
+    const slow: TokenStore.Service = { ...memory, set: (key, value, ttl) => Effect.andThen(Effect.sleep("100 millis"), memory.set(key, value, ttl)) }
+    const { layer } = withStore(slow)
+    return Effect.gen(function*() {
+      const fake = yield* FakeWechat
+      const user = yield* fake.addUser({ nickname: "twice" })
+      const exchanged = (n: number) =>
+        Effect.repeat(Effect.andThen(Effect.yieldNow(), fake.callCount("sns/jscode2session")), { until: (count) => count >= n })
+      // data made under each login's key (wx.login gives the user a new one each time)
+      const first = yield* fake.miniProgramLogin({ appId: MINI.appId, userId: user.id })
+      const firstData = yield* fake.encryptedData({ appId: MINI.appId, userId: user.id, data: "userInfo" })
+      const a = yield* Effect.fork(MiniProgram.login(first))
+      yield* exchanged(1)
+      const second = yield* fake.miniProgramLogin({ appId: MINI.appId, userId: user.id })
+      const secondData = yield* fake.encryptedData({ appId: MINI.appId, userId: user.id, data: "userInfo" })
+      const b = yield* Effect.fork(MiniProgram.login(second))
+      yield* exchanged(2)
+      for (let i = 0; i < 20; i++) yield* TestClock.adjust("50 millis")
+      const { openid } = yield* Fiber.join(a)
+      yield* Fiber.join(b)
+      // whichever login wrote last, the other's key is the one it replaced: each piece of
+      // data either decrypts or is known to be stale, none is undecryptable
+      const outcome = (data: MiniProgram.EncryptedData) =>
+        Effect.match(MiniProgram.decryptFor(openid, data, MiniProgram.UserInfo), {
+          onFailure: (e) => (e._tag === "DecryptError" ? e.reason : e._tag),
+          onSuccess: () => "decrypted"
+        })
+      expect([yield* outcome(firstData), yield* outcome(secondData)].sort()).toEqual(["decrypted", "stale-session-key"])
+    }).pipe(Effect.provide(layer))
+  })
 
   it.effect("keepFor bounds how long the key is kept; a store that cannot keep it fails the login", () =>
     Effect.gen(function*() {

@@ -6,10 +6,11 @@
  * @internal
  */
 import * as Compat from "#compat"
-import { type Duration, Effect, Option, Redacted, Schema } from "effect"
+import { Duration, Effect, Option, Redacted, Schema } from "effect"
 import * as TokenStore from "../TokenStore.js"
 import { type Service as WechatConfigService, WechatConfig } from "../WechatConfig.js"
 import { keysOf } from "./keys.js"
+import * as Lock from "./lock.js"
 import * as Sealed from "./sealed.js"
 
 const Kept = Schema.Struct({ k: Schema.String, p: Schema.optional(Schema.String) })
@@ -32,9 +33,15 @@ export const read = (openid: string): Effect.Effect<Option.Option<KeptKeys>, Tok
       previous: Option.map(Compat.fromNullable(entry.p), (p) => Redacted.make(p))
     }))))
 
+/** A read and a write of one entry: how long the lock may be held, and waited for. */
+const lockTtl = Duration.seconds(5)
+const lockPatience = Duration.seconds(15)
+
 /**
  * Keeps `sessionKey` as the current key of `openid` for `ttl`, remembering the one it
- * replaces; the key already replaced is not made current again.
+ * replaces; the key already replaced is not made current again. The read and the write
+ * hold the entry's lock (the store's: cross-process on Redis), so two logins of one user
+ * at once both count: the later one keeps the earlier one's key as the one it replaced.
  */
 export const keep = (
   openid: string,
@@ -45,7 +52,7 @@ export const keep = (
     const keys = keysOf(config)
     const k = entryKey(config, openid)
     const next = Redacted.value(sessionKey)
-    return Effect.flatMap(kept.get(store, keys, k), (old) => {
+    const change = Effect.flatMap(kept.get(store, keys, k), (old) => {
       // the key a newer login replaced: a late duplicate of an older login (keys are random
       // 16 bytes, WeChat never hands one out again), which must not undo the newer one
       if (Option.isSome(old) && old.value.p === next) return Effect.void
@@ -55,5 +62,10 @@ export const keep = (
         onSome: (entry) => (entry.k !== next ? entry.k : entry.p)
       })
       return kept.set(store, keys, k, previous === undefined ? { k: next } : { k: next, p: previous }, ttl)
+    })
+    return Lock.untilDone(Lock.holding(store, `${k}:lock`, lockTtl, change), {
+      every: "10 millis",
+      patience: lockPatience,
+      what: "keeping a session_key"
     })
   })
