@@ -3,6 +3,7 @@
  * server under the openid, a newer login replaces it, and a decryption failure says what
  * can be known about a stale key.
  */
+import * as Compat from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Redacted } from "effect"
 import { TestClock } from "#test-compat"
@@ -86,16 +87,18 @@ describe("MiniProgram.login", () => {
     return Effect.gen(function*() {
       const fake = yield* FakeWechat
       const user = yield* fake.addUser({ nickname: "twice" })
+      // lets the forked logins run (a real turn of the event loop) until n exchanges were made
+      const turn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
       const exchanged = (n: number) =>
-        Effect.repeat(Effect.andThen(Effect.yieldNow(), fake.callCount("sns/jscode2session")), { until: (count) => count >= n })
+        Effect.repeat(Effect.andThen(turn, fake.callCount("sns/jscode2session")), { until: (count) => count >= n, times: 1000 })
       // data made under each login's key (wx.login gives the user a new one each time)
       const first = yield* fake.miniProgramLogin({ appId: MINI.appId, userId: user.id })
       const firstData = yield* fake.encryptedData({ appId: MINI.appId, userId: user.id, data: "userInfo" })
-      const a = yield* Effect.fork(MiniProgram.login(first))
+      const a = yield* Compat.fork(MiniProgram.login(first))
       yield* exchanged(1)
       const second = yield* fake.miniProgramLogin({ appId: MINI.appId, userId: user.id })
       const secondData = yield* fake.encryptedData({ appId: MINI.appId, userId: user.id, data: "userInfo" })
-      const b = yield* Effect.fork(MiniProgram.login(second))
+      const b = yield* Compat.fork(MiniProgram.login(second))
       yield* exchanged(2)
       for (let i = 0; i < 20; i++) yield* TestClock.adjust("50 millis")
       const { openid } = yield* Fiber.join(a)
