@@ -81,7 +81,7 @@ export const serve = (
     const host = options.host ?? "127.0.0.1"
     if (!isLoopbackHost(host)) {
       yield* Effect.logWarning(
-        `FakeWechat.serve: listening on ${host}, not a loopback address: whoever reaches it can log in as any fake user; ` +
+        `FakeWechat.serve: listening on ${host}, not a loopback address: whoever reaches it can log in as whichever fake user they like; ` +
           `its control API (/__fake/) answers any host name, and still refuses cross-origin browser requests`
       )
     }
