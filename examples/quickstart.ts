@@ -1,6 +1,6 @@
 /**
  * Quickstart: exchange a code, read the profile, and handle WeChat's two most common
- * login failures. Answered by a cassette of recorded WeChat responses, so it runs
+ * login failures. Answered by a hand-written cassette of WeChat's answers, so it runs
  * without a WeChat account:
  * `npx tsx --conditions=effect-wechat-source examples/quickstart.ts`.
  */

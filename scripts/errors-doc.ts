@@ -65,7 +65,7 @@ ${rows.join("\n")}
 |---|---|---|
 | \`WechatTransportError\` | network failure, timeout (\`reason: "timeout"\`), a non-2xx HTTP status (\`reason: "status"\`; WeChat sends its own errors with HTTP 200), a redirect (\`reason: "redirect"\`, never followed) or an answer over \`maxResponseBytes\` (\`reason: "too-large"\`). \`sent: false\` means the connection was never made, so WeChat did not see the request. | \`retry\`; \`reauthorize\` when a code exchange (\`sns/oauth2/access_token\`, \`sns/jscode2session\`, \`wxa/business/getuserphonenumber\`) may have reached WeChat, since its code may be spent; \`stop\` for a 4xx status other than 429, a redirect, a too-large answer or an unusable URL |
 | \`WechatDecodeError\` | an empty or non-JSON body, or a success body missing fields. \`detail\` names the fields, never their values. | \`stop\` |
-| \`TokenStoreError\` (not a \`WechatError\`) | the token store failed: Redis unreachable or too slow (bounded by its \`timeout\`). From \`AccessTokenProvider\`, the ticket cache and \`MiniProgram.login\` (which must keep the session key). The code exchange never fails with it: it logs a warning and goes on without the store. | \`retry\` once the store is back |
+| \`TokenStoreError\` (not a \`WechatError\`) | the token store failed: Redis unreachable or too slow (bounded by its \`timeout\`). From \`AccessTokenProvider\`, the ticket cache, \`MiniProgram.login\` (which must keep the session key) and \`MiniProgram.decryptFor\` (which reads it). The code exchange never fails with it: it logs a warning and goes on without the store. | \`retry\` once the store is back |
 | \`InvalidState\` (not a \`WechatError\`) | \`Sns.verifyState\` and \`WechatLogin\`'s callback: the \`state\` is not one this browser's login started; \`reason\` is \`malformed\`, \`tampered\`, \`expired\` or \`other-session\`. Never exchange its code. | \`reauthorize\` |
 | \`DecryptError\` (not a \`WechatError\`) | \`MiniProgram.decrypt\` / \`decryptFor\`: the open data could not be read; \`reason\` says why (\`undecryptable\` is what a stale \`session_key\` produces, \`stale-session-key\` when that is shown). No key, IV or plaintext in it. See [miniprogram.md](miniprogram.md). | \`reauthorize\` for a wrong or stale key, \`stop\` for bad input |
 | \`WatermarkMismatch\` (not a \`WechatError\`) | \`MiniProgram.phoneNumber\`: the answer's watermark names another app. | \`stop\` |
@@ -78,8 +78,8 @@ ${rows.join("\n")}
 2. \`errcode\` present and non-zero → the typed error above.
 3. \`errcode\` absent or \`0\`, and the endpoint's fields present → success. The two login
    answers (\`SnsToken\`, \`SnsUserInfo\`) build their common shape directly and leave
-   anything unusual (a numeric string, an empty \`unionid\`, a legacy string \`sex\`) to the
-   schema, with the same result.
+   anything unusual (a numeric string, a legacy string \`sex\`) to the schema, with the
+   same result. An empty \`unionid\` (WeChat's \`""\`) is \`None\` either way.
 4. Anything else → \`WechatDecodeError\`.
 `
 }

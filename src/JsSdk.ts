@@ -108,8 +108,9 @@ const newNonce = (): string => {
  * Signs a page for `wx.config`: SHA-1 over
  * `jsapi_ticket=…&noncestr=…&timestamp=…&url=…` with raw (unescaped) values and the URL
  * cut at `#`. Pass the page's full URL as the browser has it (WeChat appends query
- * parameters to shared links). `nonceStr` and `timestamp` default to a random string and
- * the current time.
+ * parameters to shared links): `location.href`, percent-encoded; a URL with raw non-ASCII
+ * characters fails with `InvalidArgument` (url), since it could never match the page's.
+ * `nonceStr` and `timestamp` default to a random string and the current time.
  *
  * @example
  * ```ts

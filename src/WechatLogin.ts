@@ -80,7 +80,10 @@ export interface Login {
 export interface Paths {
   /** Default `/login/wechat`. */
   readonly login: Compat.RoutePath
-  /** Default `/login/wechat/callback`. Its absolute URL is WeChat's `redirect_uri`. */
+  /**
+   * Default `/login/wechat/callback`. Its absolute URL is WeChat's `redirect_uri`
+   * (with `?flow=qr` for a QR login, so the callback knows which flow it completes).
+   */
   readonly callback: Compat.RoutePath
   /** Default `/login/wechat/qr-config`. */
   readonly qrConfig: Compat.RoutePath
