@@ -314,7 +314,7 @@ export class VerifiedState extends Schema.Class<VerifiedState>("effect-wechat/Ve
   /** Whether the state was bound to a session (false in cookieless mode). */
   sessionBound: Schema.Boolean,
   /** Where to send the user after login: a relative path on this site, if one was given. */
-  returnTo: Schema.OptionFromUndefinedOr(Schema.String),
+  returnTo: Compat.optionalOption(Schema.String),
   binding: Compat.redactedFromValue(Schema.String)
 }) {
   /**

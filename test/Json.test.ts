@@ -4,7 +4,7 @@
  */
 import { HttpServerResponse } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Option, Redacted, Schema } from "effect"
 import { BasicToken, JsSdk, Sns } from "../src/index.js"
 
 const bodyOf = (value: unknown) =>
@@ -43,4 +43,14 @@ describe("JSON-ready values", () => {
       // printing still hides secrets
       expect(String(token)).not.toContain("SECRET")
     }))
+
+  it("a VerifiedState survives its schema's encoding through JSON, with or without returnTo, on both editions", () => {
+    const encode = Schema.encodeSync(Sns.VerifiedState)
+    const decode = Schema.decodeUnknownSync(Sns.VerifiedState)
+    for (const returnTo of [Option.some("/me"), Option.none()]) {
+      const verified = new Sns.VerifiedState({ nonce: "00ff", expiresAt: new Date(0), sessionBound: true, returnTo, binding: Redacted.make("SECRET-SESSION") })
+      const again = decode(JSON.parse(JSON.stringify(encode(verified))))
+      expect([again.nonce, again.expiresAt.getTime(), again.returnTo, Redacted.value(again.binding)]).toEqual(["00ff", 0, returnTo, "SECRET-SESSION"])
+    }
+  })
 })
