@@ -34,6 +34,10 @@ const unwritable = Layer.effect(
   }))
 )
 
+/** WeChat refusing the next 100 stable_token calls: the server's IP is not whitelisted. */
+const refusedByIp = (fake: FakeWechat.Service) =>
+  fake.inject("cgi-bin/stable_token", { fault: "errcode", errcode: 40164, errmsg: "invalid ip 1.2.3.4, not in whitelist", times: 100 })
+
 const text = (entries: ReadonlyArray<LogEntry>) => JSON.stringify(entries.map((e) => [String(e.message), e.annotations]))
 
 describe("Credential", () => {
@@ -55,7 +59,7 @@ describe("Credential", () => {
       const fake = yield* FakeWechat
       const first = Redacted.value(yield* AccessTokenProvider.get)
       yield* TestClock.adjust("6901 seconds") // 299 s left: inside the 5-minute margin
-      yield* fake.inject("cgi-bin/stable_token", { fault: "errcode", errcode: 40164, errmsg: "invalid ip 1.2.3.4, not in whitelist", times: 100 })
+      yield* refusedByIp(fake)
       for (let i = 0; i < 100; i++) {
         expect(Redacted.value(yield* AccessTokenProvider.get)).toBe(first)
         yield* TestClock.adjust("10 millis")
@@ -87,7 +91,7 @@ describe("Credential", () => {
       expect(Redacted.value(yield* AccessTokenProvider.get)).not.toBe(first) // the fake rotated it
 
       // that success reset the backoff: the next failure waits 5 s again, not 20 s
-      yield* fake.inject("cgi-bin/stable_token", { fault: "errcode", errcode: 40164, errmsg: "invalid ip 1.2.3.4, not in whitelist", times: 100 })
+      yield* refusedByIp(fake)
       yield* TestClock.adjust("6901 seconds")
       yield* AccessTokenProvider.get
       yield* TestClock.adjust("1 millis")
@@ -103,7 +107,7 @@ describe("Credential", () => {
       const fake = yield* FakeWechat
       yield* AccessTokenProvider.get
       yield* TestClock.adjust("6901 seconds") // inside the margin
-      yield* fake.inject("cgi-bin/stable_token", { fault: "errcode", errcode: 40164, errmsg: "invalid ip 1.2.3.4, not in whitelist", times: 100 })
+      yield* refusedByIp(fake)
       yield* Effect.all(Array.from({ length: 20 }, () => AccessTokenProvider.get), { concurrency: "unbounded" })
       yield* TestClock.adjust("1 millis")
       expect(yield* calls("cgi-bin/stable_token")).toBe(2)
@@ -118,7 +122,7 @@ describe("Credential", () => {
       const fake = yield* FakeWechat
       yield* AccessTokenProvider.get
       yield* TestClock.adjust("6901 seconds")
-      yield* fake.inject("cgi-bin/stable_token", { fault: "errcode", errcode: 40164, errmsg: "invalid ip 1.2.3.4, not in whitelist", times: 100 })
+      yield* refusedByIp(fake)
       yield* AccessTokenProvider.get
       yield* TestClock.adjust("300 seconds") // expired
       expect((yield* Effect.flip(AccessTokenProvider.get))._tag).toBe("IpNotWhitelisted")

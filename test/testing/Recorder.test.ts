@@ -60,6 +60,12 @@ describe("Recorder", () => {
     }))
 })
 
+/** A Recorder over the fake's client, writing to a fresh file `<name>.json`. */
+const recordingOf = (fake: FakeWechat.Service, name: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), "rec-")), `${name}.json`)
+  return Effect.map(Recorder.make(path).pipe(Effect.provideService(HttpClient.HttpClient, FakeWechat.httpClient(fake))), (recording) => ({ path, recording }))
+}
+
 describe("Recorder: concurrent requests", () => {
   const APP = { appId: "wx00000000000000a1", appSecret: "recorder-app-secret", kind: "official-account" as const }
   const config = WechatConfig.layer({ appId: APP.appId, appSecret: APP.appSecret })
@@ -69,8 +75,7 @@ describe("Recorder: concurrent requests", () => {
       const fake = yield* FakeWechat.make({ apps: [APP] })
       const alice = yield* fake.addUser({ id: "alice", nickname: "a" })
       const bob = yield* fake.addUser({ id: "bob", nickname: "b" })
-      const path = join(mkdtempSync(join(tmpdir(), "rec-")), "concurrent.json")
-      const recording = yield* Recorder.make(path).pipe(Effect.provideService(HttpClient.HttpClient, FakeWechat.httpClient(fake)))
+      const { path, recording } = yield* recordingOf(fake, "concurrent")
       const codeA = yield* fake.authorize({ appId: APP.appId, userId: alice.id, scope: "snsapi_base" })
       const codeB = yield* fake.authorize({ appId: APP.appId, userId: bob.id, scope: "snsapi_base" })
       // alice's exchange is sent first and answered last
@@ -97,8 +102,7 @@ describe("Recorder: numbered placeholders", () => {
     Effect.gen(function*() {
       const fake = yield* FakeWechat.make({ apps: [APP] })
       const user = yield* fake.addUser({ nickname: "Ann" })
-      const path = join(mkdtempSync(join(tmpdir(), "rec-")), "numbered.json")
-      const recording = yield* Recorder.make(path).pipe(Effect.provideService(HttpClient.HttpClient, FakeWechat.httpClient(fake)))
+      const { path, recording } = yield* recordingOf(fake, "numbered")
       const flow = (code: string) =>
         Effect.flatMap(Sns.exchangeCode(code), (token) => Sns.userInfo({ accessToken: token.accessToken, openid: token.openid }))
       const live = yield* flow(yield* fake.authorize({ appId: APP.appId, userId: user.id, scope: "snsapi_userinfo" })).pipe(
@@ -131,8 +135,7 @@ describe("Recorder: recorded matchers", () => {
   it.effect("are exact and name their host: a force refresh, or the same call to another host, is not replayed", () =>
     Effect.gen(function*() {
       const fake = yield* FakeWechat.make({ apps: [APP] })
-      const path = join(mkdtempSync(join(tmpdir(), "rec-")), "exact.json")
-      const recording = yield* Recorder.make(path).pipe(Effect.provideService(HttpClient.HttpClient, FakeWechat.httpClient(fake)))
+      const { path, recording } = yield* recordingOf(fake, "exact")
       const config = (apiBaseUrl?: string) => WechatConfig.layer({ appId: APP.appId, appSecret: APP.appSecret, ...(apiBaseUrl === undefined ? {} : { apiBaseUrl }) })
       yield* BasicToken.fetchStable().pipe(Effect.provide(Layer.merge(config(), Layer.succeed(HttpClient.HttpClient, recording))))
 
