@@ -49,7 +49,11 @@ export interface Service {
   readonly appSecret: Redacted.Redacted<string>
   /** Base URL of the API host, without a trailing slash. */
   readonly apiBaseUrl: string
-  /** Hosts tried in order when the previous one cannot be reached (never on an errcode). */
+  /**
+   * Hosts tried in order when the previous one cannot be reached (never on an errcode).
+   * A host that timed out or lost the connection after sending is not tried again for
+   * that request, but the next requests start at the host after it for 60 s.
+   */
   readonly fallbackApiBaseUrls: ReadonlyArray<string>
   /** Base URL of the consent-page host. */
   readonly openBaseUrl: string

@@ -10,6 +10,7 @@ import * as Compat from "#compat"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "#compat"
 import { Context, Duration, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import * as Body from "./internal/body.js"
+import * as Hosts from "./internal/hosts.js"
 import * as Span from "./internal/span.js"
 import { withDeadline } from "./internal/timeout.js"
 import { CODE_EXCHANGES } from "./internal/endpoints.js"
@@ -234,8 +235,10 @@ export const layerNoRedirects: Layer.Layer<FetchHttpClient.RequestInit> = Layer.
 /**
  * Sends a request to WeChat and decodes the answer. Tries `apiBaseUrl`, then each of
  * `fallbackApiBaseUrls` only while the connection could not be made (nothing was sent);
- * an errcode answer or a failure after sending never fails over. Each attempt is bounded
- * by the configured timeout.
+ * an errcode answer or a failure after sending never sends the request elsewhere. A
+ * timeout or a connection lost after sending makes the next requests start at the next
+ * host for 60 s, with a Warning (docs/robustness.md, "When a host stops answering"). Each
+ * attempt is bounded by the configured timeout.
  *
  * Annotates the current span with `wechat.endpoint` and, on failure, `wechat.error`,
  * `wechat.errcode` and `wechat.rid`; no secret or query string is recorded.
@@ -254,7 +257,8 @@ export const execute = <A>(
     const config = Context.get(context, WechatConfig)
     const client = quiet(Context.get(context, HttpClient.HttpClient))
     const policy = Context.get(context as Context.Context<never>, WechatRetry.WechatRetry)
-    const once = Effect.flatMap(noRedirects(send(client, config, request)), (text) =>
+    const now = () => Compat.clockMillis(Compat.fiberClock(fiber))
+    const once = Effect.flatMap(noRedirects(send(client, config, request, now)), (text) =>
       Compat.Result.toEffect(decode(request.endpoint, text, () => secretsOf(request, config))))
     // a single-use code is never sent twice, whatever schedule the app composed: a
     // redemption is repeated only when WeChat cannot have seen it
@@ -275,11 +279,17 @@ export const execute = <A>(
     )
   })
 
-/** Tries each host in turn while nothing could be sent; each attempt has the timeout. */
+/**
+ * Tries each host in turn while nothing could be sent, starting where the route says
+ * (internal/hosts.ts); each attempt has the timeout. A request that may have reached
+ * WeChat is never sent again: a timeout or a lost connection only moves where later
+ * requests start.
+ */
 const send = (
   client: ScopedClient,
   config: WechatConfigService,
-  request: Request
+  request: Request,
+  now: () => number
 ): Effect.Effect<string, WechatTransportError> => {
   const timeoutMillis = Duration.toMillis(config.timeout)
   const onTimeout = () =>
@@ -290,12 +300,40 @@ const send = (
       detail: `no answer within ${Duration.format(config.timeout)}`,
       action: afterSending(request.endpoint, true)
     })
-  const from = (i: number, base: string): Effect.Effect<string, WechatTransportError> => {
-    const once = withDeadline(attempt(client, base, request, config), config.timeout, timeoutMillis, onTimeout)
-    const next = config.fallbackApiBaseUrls[i]
-    return next === undefined
-      ? once
-      : Effect.catchIf(once, (error) => !error.sent, () => from(i + 1, next))
+  const tryHost = (base: string) => withDeadline(attempt(client, base, request, config), config.timeout, timeoutMillis, onTimeout)
+  if (config.fallbackApiBaseUrls.length === 0) return tryHost(config.apiBaseUrl)
+  const route = Hosts.routeOf(config)
+  const hosts = route.urls.length
+  const from = (start: number, k: number): Effect.Effect<string, WechatTransportError> => {
+    const at = (start + k) % hosts
+    return Effect.matchEffect(tryHost(route.urls[at]!), {
+      onSuccess: (text) => {
+        const moved = Hosts.answered(route, at, now)
+        return moved === undefined || !Hosts.announce(route, now)
+          ? Effect.succeed(text)
+          : Effect.as(switched(route, moved, "the hosts before it could not be reached"), text)
+      },
+      onFailure: (error) => {
+        if (!error.sent && k + 1 < hosts) return from(start, k + 1)
+        if (!error.sent || (error.reason !== "timeout" && error.reason !== "network")) return Effect.fail(error)
+        const moved = Hosts.leave(route, at, now)
+        return moved === undefined || !Hosts.announce(route, now)
+          ? Effect.fail(error)
+          : Effect.andThen(switched(route, moved, `${route.urls[at]} ${error.reason === "timeout" ? "did not answer in time" : "lost the connection"}`), Effect.fail(error))
+      }
+    })
   }
-  return from(0, config.apiBaseUrl)
+  // read when the attempt starts: a retry of this effect starts where the route says then
+  return Effect.suspend(() => from(Hosts.first(route, now), 0))
 }
+
+/**
+ * Tells the operator where requests go now, and why (base URLs carry no secrets); at most
+ * once a minute per configuration.
+ */
+const switched = (route: Hosts.Route, to: number, why: string) =>
+  Effect.logWarning(
+    to === 0
+      ? `WeChat API: requests go to ${route.urls[0]} again (${why})`
+      : `WeChat API: requests start at ${route.urls[to]} for the next ${Hosts.SWITCH_MILLIS / 1000} s (${why})`
+  )
