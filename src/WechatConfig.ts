@@ -51,8 +51,9 @@ export interface Service {
   readonly apiBaseUrl: string
   /**
    * Hosts tried in order when the previous one cannot be reached (never on an errcode).
-   * A host that timed out or lost the connection after sending is not tried again for
-   * that request, but the next requests start at the host after it for 60 s.
+   * A request that timed out or lost its connection after sending is never sent again;
+   * two such failures in a row make the next request probe the next host, and requests
+   * go there once it answered (docs/robustness.md, "When a host stops answering").
    */
   readonly fallbackApiBaseUrls: ReadonlyArray<string>
   /** Base URL of the consent-page host. */

@@ -235,10 +235,10 @@ export const layerNoRedirects: Layer.Layer<FetchHttpClient.RequestInit> = Layer.
 /**
  * Sends a request to WeChat and decodes the answer. Tries `apiBaseUrl`, then each of
  * `fallbackApiBaseUrls` only while the connection could not be made (nothing was sent);
- * an errcode answer or a failure after sending never sends the request elsewhere. A
- * timeout or a connection lost after sending makes the next requests start at the next
- * host for 60 s, with a Warning (docs/robustness.md, "When a host stops answering"). Each
- * attempt is bounded by the configured timeout.
+ * an errcode answer or a failure after sending never sends the request elsewhere. Two
+ * timeouts or lost connections in a row make the next request probe the next host, and
+ * requests go there once it answered, with a Warning (docs/robustness.md, "When a host
+ * stops answering"). Each attempt is bounded by the configured timeout.
  *
  * Annotates the current span with `wechat.endpoint` and, on failure, `wechat.error`,
  * `wechat.errcode` and `wechat.rid`; no secret or query string is recorded.
@@ -282,8 +282,8 @@ export const execute = <A>(
 /**
  * Tries each host in turn while nothing could be sent, starting where the route says
  * (internal/hosts.ts); each attempt has the timeout. A request that may have reached
- * WeChat is never sent again: a timeout or a lost connection only moves where later
- * requests start.
+ * WeChat is never sent again: timeouts and lost connections only tell the route where
+ * later requests go.
  */
 const send = (
   client: ScopedClient,
@@ -304,36 +304,37 @@ const send = (
   if (config.fallbackApiBaseUrls.length === 0) return tryHost(config.apiBaseUrl)
   const route = Hosts.routeOf(config)
   const hosts = route.urls.length
-  const from = (start: number, k: number): Effect.Effect<string, WechatTransportError> => {
+  // a probe's attempt, and any skipping, are over within one timeout per host
+  const probeMillis = hosts * timeoutMillis + 1000
+  const from = (start: number, k: number, probe: boolean): Effect.Effect<string, WechatTransportError> => {
     const at = (start + k) % hosts
     return Effect.matchEffect(tryHost(route.urls[at]!), {
       onSuccess: (text) => {
-        const moved = Hosts.answered(route, at, now)
-        return moved === undefined || !Hosts.announce(route, now)
-          ? Effect.succeed(text)
-          : Effect.as(switched(route, moved, "the hosts before it could not be reached"), text)
+        const was = route.current
+        const moved = Hosts.answered(route, at, probe, k > 0, now)
+        return moved === -1 ? Effect.succeed(text) : Effect.as(switched(route, was, moved, probe), text)
       },
       onFailure: (error) => {
-        if (!error.sent && k + 1 < hosts) return from(start, k + 1)
-        if (!error.sent || (error.reason !== "timeout" && error.reason !== "network")) return Effect.fail(error)
-        const moved = Hosts.leave(route, at, now)
-        return moved === undefined || !Hosts.announce(route, now)
-          ? Effect.fail(error)
-          : Effect.andThen(switched(route, moved, `${route.urls[at]} ${error.reason === "timeout" ? "did not answer in time" : "lost the connection"}`), Effect.fail(error))
+        const deadLink = error.sent && (error.reason === "timeout" || error.reason === "network")
+        if (probe && (deadLink || !error.sent)) Hosts.failed(route, at, true, now)
+        else if (deadLink) Hosts.failed(route, at, false, now)
+        return !error.sent && k + 1 < hosts ? from(start, k + 1, false) : Effect.fail(error)
       }
     })
   }
   // read when the attempt starts: a retry of this effect starts where the route says then
-  return Effect.suspend(() => from(Hosts.first(route, now), 0))
+  return Effect.suspend(() => {
+    const picked = Hosts.pick(route, now, probeMillis)
+    return from(picked & ~Hosts.PROBE, 0, (picked & Hosts.PROBE) !== 0)
+  })
 }
 
-/**
- * Tells the operator where requests go now, and why (base URLs carry no secrets); at most
- * once a minute per configuration.
- */
-const switched = (route: Hosts.Route, to: number, why: string) =>
+/** Tells the operator where requests go now, and why (base URLs carry no secrets). */
+const switched = (route: Hosts.Route, from: number, to: number, probe: boolean) =>
   Effect.logWarning(
     to === 0
-      ? `WeChat API: requests go to ${route.urls[0]} again (${why})`
-      : `WeChat API: requests start at ${route.urls[to]} for the next ${Hosts.SWITCH_MILLIS / 1000} s (${why})`
+      ? `WeChat API: requests go to ${route.urls[0]} again (it answered)`
+      : `WeChat API: requests go to ${route.urls[to]} for the next ${Hosts.SWITCH_MILLIS / 1000} s (${route.urls[from]} ${
+        probe ? `failed ${Hosts.STRIKES} requests in a row: no answer in time, or the connection lost` : "could not be reached"
+      }; ${route.urls[to]} answered)`
   )

@@ -2,13 +2,13 @@ import * as Compat from "#compat"
 import { FetchHttpClient, type HttpClient } from "#compat"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Redacted } from "effect"
-import { captureLogs, NodeHttpClient, pollUnsafe, scoped, scopedLive, TestClock } from "#test-compat"
+import { captureLogs, NodeHttpClient, pollUnsafe, scoped, TestClock } from "#test-compat"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { BasicToken, Sns, TokenStore, WechatConfig, WechatRetry } from "../src/index.js"
+import { BasicToken, Sns, TokenStore, WechatConfig } from "../src/index.js"
 import { FakeWechat, Replay } from "../src/testing/index.js"
 import { fixture } from "./helpers.js"
-import { answeringServer, loopbackServer } from "./support/loopback.js"
+import { answeringServer } from "./support/loopback.js"
 
 /** A loopback port with nothing listening: connecting is refused. */
 const refusedPort = Compat.callback<number>((resume) => {
@@ -60,7 +60,7 @@ describe("failover", () => {
         WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", apiBaseUrl: `http://127.0.0.1:${port}`, fallbackApiBaseUrls: [fallback.url] })
       )))
       expect(fallback.hits).toHaveLength(2)
-      expect(logs.lines).toEqual([`WeChat API: requests start at ${fallback.url} for the next 60 s (the hosts before it could not be reached)`])
+      expect(logs.lines).toEqual([`WeChat API: requests go to ${fallback.url} for the next 60 s (http://127.0.0.1:${port} could not be reached; ${fallback.url} answered)`])
     }))
 
   scoped("an errcode answer never fails over", () =>
@@ -137,156 +137,6 @@ describe("timeout", () => {
       yield* TestClock.adjust("5 seconds")
       const error = yield* Fiber.join(fiber)
       expect(error._tag).toBe("WechatTransportError")
-    }))
-})
-
-describe("a host that takes requests and never answers (a blackholed link)", () => {
-  const token = fixture("cgi_bin_token.success.json")
-  const at = (host: string, path: string, response: { readonly status?: number; readonly body: string; readonly delayMillis?: number }) => ({ request: { host, path }, response })
-  const replayed = (interactions: ReadonlyArray<ReturnType<typeof at>>) =>
-    Layer.mergeAll(
-      TokenStore.layerMemory,
-      Replay.layer({ interactions }),
-      WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s" })
-    )
-
-  it.effect("the request that timed out fails; the next ones go to api2 for a minute, then to api again", () =>
-    Effect.gen(function*() {
-      const logs = warnings()
-      // each interaction answers once: a request sent to the wrong host finds no answer and the test dies
-      const live = Layer.merge(replayed([
-        at("api.weixin.qq.com", "cgi-bin/token", { body: token, delayMillis: 60_000 }),
-        at("api2.weixin.qq.com", "cgi-bin/token", { body: token }),
-        at("api2.weixin.qq.com", "cgi-bin/token", { body: token }),
-        at("api.weixin.qq.com", "cgi-bin/token", { body: token })
-      ]), logs.layer)
-      yield* Effect.gen(function*() {
-        const first = yield* Compat.fork(Effect.flip(BasicToken.fetch()))
-        yield* TestClock.adjust("5 seconds")
-        const error = yield* Fiber.join(first)
-        expect(error._tag === "WechatTransportError" && [error.reason, error.sent]).toEqual(["timeout", true])
-        expect(Redacted.value((yield* BasicToken.fetch()).accessToken)).toBe("ACCESS_TOKEN")
-        yield* TestClock.adjust("59 seconds")
-        expect(Redacted.value((yield* BasicToken.fetch()).accessToken)).toBe("ACCESS_TOKEN")
-        yield* TestClock.adjust("1 second")
-        expect(Redacted.value((yield* BasicToken.fetch()).accessToken)).toBe("ACCESS_TOKEN")
-      }).pipe(Effect.provide(live))
-      expect(logs.lines).toEqual([
-        "WeChat API: requests start at https://api2.weixin.qq.com for the next 60 s (https://api.weixin.qq.com did not answer in time)"
-      ])
-    }))
-
-  it.effect("a retry policy's next attempt goes to api2, so the call succeeds", () =>
-    Effect.gen(function*() {
-      const call = yield* Compat.fork(BasicToken.fetch().pipe(
-        Effect.provide(Layer.merge(
-          replayed([at("api.weixin.qq.com", "cgi-bin/token", { body: token, delayMillis: 60_000 }), at("api2.weixin.qq.com", "cgi-bin/token", { body: token })]),
-          WechatRetry.layer(WechatRetry.make({ maxRetries: 1, base: "100 millis" }))
-        ))
-      ))
-      yield* TestClock.adjust("5 seconds")
-      yield* TestClock.adjust("1 second")
-      expect(Redacted.value((yield* Fiber.join(call)).accessToken)).toBe("ACCESS_TOKEN")
-    }))
-
-  it.effect("a code exchange that timed out is never sent again, to any host; the next call goes to api2", () =>
-    Effect.gen(function*() {
-      const exchange = yield* Compat.fork(Effect.flip(Sns.exchangeCode("CODE", { binding: "session" })))
-      yield* TestClock.adjust("5 seconds")
-      const error = yield* Fiber.join(exchange)
-      expect(error._tag === "WechatTransportError" && [error.reason, error.action]).toEqual(["timeout", "reauthorize"])
-      expect(Redacted.value((yield* BasicToken.fetch()).accessToken)).toBe("ACCESS_TOKEN")
-    }).pipe(Effect.provide(Layer.merge(
-      replayed([
-        at("api.weixin.qq.com", "sns/oauth2/access_token", { body: fixture("sns_oauth2_access_token.success.json"), delayMillis: 60_000 }),
-        at("api2.weixin.qq.com", "cgi-bin/token", { body: token })
-      ]),
-      WechatRetry.layer(WechatRetry.policy)
-    ))))
-
-  it.effect("when api2 fails too, requests go back to api", () =>
-    Effect.gen(function*() {
-      const logs = warnings()
-      yield* Effect.gen(function*() {
-        for (let i = 0; i < 2; i++) {
-          const call = yield* Compat.fork(Effect.flip(BasicToken.fetch()))
-          yield* TestClock.adjust("5 seconds")
-          yield* Fiber.join(call)
-        }
-        expect(Redacted.value((yield* BasicToken.fetch()).accessToken)).toBe("ACCESS_TOKEN")
-      }).pipe(Effect.provide(Layer.merge(
-        replayed([
-          at("api.weixin.qq.com", "cgi-bin/token", { body: token, delayMillis: 60_000 }),
-          at("api2.weixin.qq.com", "cgi-bin/token", { body: token, delayMillis: 60_000 }),
-          at("api.weixin.qq.com", "cgi-bin/token", { body: token })
-        ]),
-        logs.layer
-      )))
-      // one Warning a minute at most: hosts failing turn by turn do not log once a request
-      expect(logs.lines).toEqual([
-        "WeChat API: requests start at https://api2.weixin.qq.com for the next 60 s (https://api.weixin.qq.com did not answer in time)"
-      ])
-    }))
-
-  it.effect("a later switch back to api is logged once the minute has passed", () =>
-    Effect.gen(function*() {
-      const logs = warnings()
-      yield* Effect.gen(function*() {
-        const timesOut = Effect.gen(function*() {
-          const call = yield* Compat.fork(Effect.flip(BasicToken.fetch()))
-          yield* TestClock.adjust("5 seconds")
-          yield* Fiber.join(call)
-        })
-        yield* timesOut // at api: later requests start at api2 until 65 s
-        yield* TestClock.adjust("56 seconds")
-        yield* timesOut // sent to api2 at 61 s
-        expect(Redacted.value((yield* BasicToken.fetch()).accessToken)).toBe("ACCESS_TOKEN")
-      }).pipe(Effect.provide(Layer.merge(
-        replayed([
-          at("api.weixin.qq.com", "cgi-bin/token", { body: token, delayMillis: 60_000 }),
-          at("api2.weixin.qq.com", "cgi-bin/token", { body: token, delayMillis: 60_000 }),
-          at("api.weixin.qq.com", "cgi-bin/token", { body: token })
-        ]),
-        logs.layer
-      )))
-      expect(logs.lines).toEqual([
-        "WeChat API: requests start at https://api2.weixin.qq.com for the next 60 s (https://api.weixin.qq.com did not answer in time)",
-        "WeChat API: requests go to https://api.weixin.qq.com again (https://api2.weixin.qq.com did not answer in time)"
-      ])
-    }))
-
-  it.effect("an errcode or an HTTP status from a host changes nothing: it answered", () =>
-    Effect.gen(function*() {
-      yield* Effect.flip(BasicToken.fetch())
-      yield* Effect.flip(BasicToken.fetch())
-      expect(Redacted.value((yield* BasicToken.fetch()).accessToken)).toBe("ACCESS_TOKEN")
-    }).pipe(Effect.provide(replayed([
-      at("api.weixin.qq.com", "cgi-bin/token", { body: fixture("cgi_bin_token.err_40164.json") }),
-      at("api.weixin.qq.com", "cgi-bin/token", { status: 503, body: "busy" }),
-      at("api.weixin.qq.com", "cgi-bin/token", { body: token })
-    ]))))
-
-  scopedLive("on a real connection: a stalled host's timeout sends the next requests to the fallback", () =>
-    Effect.gen(function*() {
-      const logs = warnings()
-      const stalled = yield* loopbackServer(() => {})
-      const fallback = yield* answeringServer(token)
-      const live = Layer.mergeAll(
-        FetchHttpClient.layer,
-        TokenStore.layerMemory,
-        logs.layer,
-        WechatConfig.layer({ appId: "wx0000000000000001", appSecret: "s", apiBaseUrl: stalled.url, fallbackApiBaseUrls: [fallback.url], timeout: "300 millis" })
-      )
-      yield* Effect.gen(function*() {
-        const error = yield* Effect.flip(Sns.exchangeCode("CODE", { binding: "session" }))
-        expect(error._tag === "WechatTransportError" && error.reason).toBe("timeout")
-        expect(fallback.hits).toHaveLength(0)
-        yield* BasicToken.fetch()
-        yield* BasicToken.fetch()
-      }).pipe(Effect.provide(live))
-      expect(stalled.hits.map((h) => h.split("?")[0])).toEqual(["/sns/oauth2/access_token"])
-      expect(fallback.hits.map((h) => h.split("?")[0])).toEqual(["/cgi-bin/token", "/cgi-bin/token"])
-      expect(logs.lines).toEqual([`WeChat API: requests start at ${fallback.url} for the next 60 s (${stalled.url} did not answer in time)`])
     }))
 })
 
