@@ -8,7 +8,7 @@
  */
 import * as Compat from "#compat"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "#compat"
-import { Context, Duration, Effect, Layer, Option, Redacted, type Scope } from "effect"
+import { type Clock, Context, Duration, Effect, Layer, Option, Redacted, type Scope } from "effect"
 import * as Body from "./internal/body.js"
 import * as Hosts from "./internal/hosts.js"
 import * as Span from "./internal/span.js"
@@ -257,8 +257,7 @@ export const execute = <A>(
     const config = Context.get(context, WechatConfig)
     const client = quiet(Context.get(context, HttpClient.HttpClient))
     const policy = Context.get(context as Context.Context<never>, WechatRetry.WechatRetry)
-    const now = () => Compat.clockMillis(Compat.fiberClock(fiber))
-    const once = Effect.flatMap(noRedirects(send(client, config, request, now)), (text) =>
+    const once = Effect.flatMap(noRedirects(send(client, config, request, Compat.fiberClock(fiber))), (text) =>
       Compat.Result.toEffect(decode(request.endpoint, text, () => secretsOf(request, config))))
     // a single-use code is never sent twice, whatever schedule the app composed: a
     // redemption is repeated only when WeChat cannot have seen it
@@ -289,7 +288,7 @@ const send = (
   client: ScopedClient,
   config: WechatConfigService,
   request: Request,
-  now: () => number
+  clock: Clock.Clock
 ): Effect.Effect<string, WechatTransportError> => {
   const timeoutMillis = Duration.toMillis(config.timeout)
   const onTimeout = () =>
@@ -308,33 +307,46 @@ const send = (
   const probeMillis = hosts * timeoutMillis + 1000
   const from = (start: number, k: number, probe: boolean): Effect.Effect<string, WechatTransportError> => {
     const at = (start + k) % hosts
-    return Effect.matchEffect(tryHost(route.urls[at]!), {
+    const tried = Effect.matchEffect(tryHost(route.urls[at]!), {
       onSuccess: (text) => {
         const was = route.current
-        const moved = Hosts.answered(route, at, probe, k > 0, now)
-        return moved === -1 ? Effect.succeed(text) : Effect.as(switched(route, was, moved, probe), text)
+        const moved = Hosts.answered(route, at, probe, k > 0, clock)
+        return moved === -1 ? Effect.succeed(text) : Effect.as(switched(route, was, start, moved, probe), text)
       },
-      onFailure: (error) => {
-        const deadLink = error.sent && (error.reason === "timeout" || error.reason === "network")
-        if (probe && (deadLink || !error.sent)) Hosts.failed(route, at, true, now)
-        else if (deadLink) Hosts.failed(route, at, false, now)
+      onFailure: (error): Effect.Effect<string, WechatTransportError> => {
+        if (probe) {
+          // no answer from the probed host: the request goes on where requests go
+          Hosts.probeFailed(route, at, clock)
+          return error.sent ? Effect.fail(error) : from(route.current, 0, false)
+        }
+        if (error.sent && (error.reason === "timeout" || error.reason === "network")) Hosts.failed(route, at, clock)
         return !error.sent && k + 1 < hosts ? from(start, k + 1, false) : Effect.fail(error)
       }
     })
+    return probe ? Effect.onInterrupt(tried, () => Effect.sync(() => Hosts.lost(route, at))) : tried
   }
   // read when the attempt starts: a retry of this effect starts where the route says then
   return Effect.suspend(() => {
-    const picked = Hosts.pick(route, now, probeMillis)
+    const picked = Hosts.pick(route, clock, probeMillis)
     return from(picked & ~Hosts.PROBE, 0, (picked & Hosts.PROBE) !== 0)
   })
 }
 
 /** Tells the operator where requests go now, and why (base URLs carry no secrets). */
-const switched = (route: Hosts.Route, from: number, to: number, probe: boolean) =>
-  Effect.logWarning(
+const switched = (route: Hosts.Route, from: number, start: number, to: number, probe: boolean) => {
+  const why = probe
+    ? `${route.urls[from]} failed ${Hosts.STRIKES} requests in a row: no answer in time, or the connection lost`
+    : `${skippedBetween(route, start, to).join(", ")} could not be reached`
+  return Effect.logWarning(
     to === 0
-      ? `WeChat API: requests go to ${route.urls[0]} again (it answered)`
-      : `WeChat API: requests go to ${route.urls[to]} for the next ${Hosts.SWITCH_MILLIS / 1000} s (${route.urls[from]} ${
-        probe ? `failed ${Hosts.STRIKES} requests in a row: no answer in time, or the connection lost` : "could not be reached"
-      }; ${route.urls[to]} answered)`
+      ? `WeChat API: requests go to ${route.urls[0]} again (${probe ? "it answered" : `${why}; it answered`})`
+      : `WeChat API: requests go to ${route.urls[to]} for the next ${Hosts.SWITCH_MILLIS / 1000} s (${why}; ${route.urls[to]} answered)`
   )
+}
+
+/** The hosts a request skipped from `start` up to `to`. */
+const skippedBetween = (route: Hosts.Route, start: number, to: number) => {
+  const out: Array<string> = []
+  for (let i = start; i !== to; i = (i + 1) % route.urls.length) out.push(route.urls[i]!)
+  return out
+}

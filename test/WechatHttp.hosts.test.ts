@@ -15,9 +15,12 @@ import { answeringServer, loopbackServer } from "./support/loopback.js"
 const API = "api.weixin.qq.com"
 const API2 = "api2.weixin.qq.com"
 const token = fixture("cgi_bin_token.success.json")
-type Answer = "hang" | "reset" | number
+type Answer = "hang" | "reset" | "refuse" | "503" | number
 
-/** A client that answers each request as `plan(host, n)` says: never, a reset after sending, or the token after that many ms. */
+/**
+ * A client that answers each request as `plan(host, n)` says: never, a reset after
+ * sending, a refused connection, HTTP 503, or the token after that many ms.
+ */
 const scripted = (plan: (host: string, n: number) => Answer) => {
   const hosts: Array<string> = []
   const client = HttpClient.make((request) => {
@@ -26,6 +29,9 @@ const scripted = (plan: (host: string, n: number) => Answer) => {
     hosts.push(host)
     if (answer === "hang") return Effect.never
     if (answer === "reset") return Effect.fail(Compat.transportError(request, Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" })))
+    if (answer === "refuse") return Effect.fail(Compat.transportError(request, Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })))
+    if (answer === "503") return Effect.succeed(HttpClientResponse.fromWeb(request, new Response("busy", { status: 503 })))
+    if (answer === 0) return Effect.succeed(HttpClientResponse.fromWeb(request, new Response(token, { headers: { "content-type": "text/plain" } })))
     return Effect.as(Effect.sleep(answer), HttpClientResponse.fromWeb(request, new Response(token, { headers: { "content-type": "text/plain" } })))
   })
   return { hosts, layer: Layer.succeed(HttpClient.HttpClient, client) }
@@ -40,13 +46,16 @@ const warnings = () => {
   return { lines, layer }
 }
 
+const API3 = "api3.example.com"
 const app = { appId: "wx0000000000000001", appSecret: "s" }
+const threeHosts = { ...app, fallbackApiBaseUrls: [`https://${API2}`, `https://${API3}`] }
 /** `effect` on `client`, with `extra` (a logger, a retry policy) provided too. */
 const run = <A, E, X>(
   effect: Effect.Effect<A, E, HttpClient.HttpClient | WechatConfig.WechatConfig>,
   client: Layer.Layer<HttpClient.HttpClient>,
-  extra: Layer.Layer<X> = Layer.empty as Layer.Layer<never> as Layer.Layer<X>
-) => Effect.provide(Effect.provide(effect, Layer.mergeAll(TokenStore.layerMemory, WechatConfig.layer(app), client)), extra)
+  extra: Layer.Layer<X> = Layer.empty as Layer.Layer<never> as Layer.Layer<X>,
+  options: WechatConfig.Options = app
+) => Effect.provide(Effect.provide(effect, Layer.mergeAll(TokenStore.layerMemory, WechatConfig.layer(options), client)), extra)
 
 /** Starts a call, moves the clock by `millis`, and returns how it ended. */
 const callFor = (millis: number): Effect.Effect<Exit.Exit<unknown, unknown>, never, HttpClient.HttpClient | WechatConfig.WechatConfig> =>
@@ -245,9 +254,110 @@ describe("a host that takes requests and never answers (a blackholed link)", () 
       expect(hosts).toEqual([API, API, API, API, API])
     }))
 
+  it.effect("a probe answered with an HTTP error failed: the next probe waits a minute", () =>
+    Effect.gen(function*() {
+      let api2Calls = 0
+      const c = scripted((host) => (host === API ? "hang" : api2Calls++ === 0 ? "503" : 10))
+      yield* run(
+        Effect.gen(function*() {
+          yield* callFor(5000)
+          yield* callFor(5000) // two failures in a row: the next request is the probe
+          yield* callFor(100) // HTTP 503 from api2, at 10 s: no probe before 70 s
+          for (let i = 0; i < 11; i++) yield* callFor(5000) // failures until 65.1 s call no probe
+          yield* callFor(5000) // this one fails at 70.1 s: the next request is the probe
+          yield* callFor(100)
+        }),
+        c.layer
+      )
+      expect(c.hosts).toEqual([API, API, API2, ...Array<string>(12).fill(API), API2])
+    }))
+
+  it.effect("an interrupted probe hands its turn to the next request", () =>
+    Effect.gen(function*() {
+      const c = scripted((host) => (host === API ? "hang" : 1000))
+      const exit = yield* run(
+        Effect.gen(function*() {
+          yield* callFor(5000)
+          yield* callFor(5000)
+          const probe = yield* Compat.fork(BasicToken.fetch())
+          yield* TestClock.adjust("10 millis")
+          yield* Fiber.interrupt(probe)
+          return yield* callFor(1000)
+        }),
+        c.layer
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(c.hosts).toEqual([API, API, API2, API2])
+    }))
+
+  describe("more than two hosts", () => {
+    it.effect("api and api2 blackholed, api3 answers: the probes take turns until api3 takes the traffic", () =>
+      Effect.gen(function*() {
+        const logs = warnings()
+        const c = scripted((host) => (host === API3 ? 10 : "hang"))
+        yield* run(
+          Effect.gen(function*() {
+            for (let i = 0; i < 5; i++) yield* callFor(5000) // api, api, probe api2, api, api
+            yield* callFor(100) // probe api3
+            yield* callFor(100)
+          }),
+          c.layer,
+          logs.layer,
+          threeHosts
+        )
+        expect(c.hosts).toEqual([API, API, API2, API, API, API3, API3])
+        expect(logs.lines).toEqual([
+          `WeChat API: requests go to https://${API3} for the next 60 s (https://${API} failed 2 requests in a row: no answer in time, or the connection lost; https://${API3} answered)`
+        ])
+      }))
+
+    it.effect("when a fallback in use fails in turn, the first host is probed first", () =>
+      Effect.gen(function*() {
+        let api2Dead = false
+        const c = scripted((host) => (host === API ? (api2Dead ? 0 : "refuse") : host === API2 ? (api2Dead ? "hang" : 0) : "hang"))
+        yield* run(
+          Effect.gen(function*() {
+            yield* BasicToken.fetch() // api refused, api2 answered: requests go to api2
+            api2Dead = true
+            yield* callFor(5000)
+            yield* callFor(5000)
+            yield* callFor(100) // the probe: api
+            yield* callFor(100)
+          }),
+          c.layer,
+          Layer.empty,
+          threeHosts
+        )
+        expect(c.hosts).toEqual([API, API2, API2, API2, API, API])
+      }))
+
+    it.effect("a probe that finds its host unreachable goes on at the host in use, which keeps the traffic", () =>
+      Effect.gen(function*() {
+        const logs = warnings()
+        let api2Back = false
+        const c = scripted((host) => (host === API ? "refuse" : host === API2 ? (api2Back ? 10 : "refuse") : 10))
+        yield* run(
+          Effect.gen(function*() {
+            yield* callFor(100) // api and api2 refuse, api3 answers: requests go to api3
+            yield* TestClock.adjust("60 seconds")
+            api2Back = true
+            yield* callFor(100) // the minute's probe of api: refused, the request goes on at api3
+            yield* callFor(100)
+          }),
+          c.layer,
+          logs.layer,
+          threeHosts
+        )
+        expect(c.hosts).toEqual([API, API2, API3, API, API3, API3])
+        expect(logs.lines).toEqual([
+          `WeChat API: requests go to https://${API3} for the next 60 s (https://${API}, https://${API2} could not be reached; https://${API3} answered)`
+        ])
+      }))
+  })
+
   describe("a configuration shared by tests (each with its own TestClock)", () => {
     const shared = Layer.succeed(WechatConfig.WechatConfig, Effect.runSync(WechatConfig.make(app)))
-    it.effect("test A leaves requests on api2", () =>
+    it.effect("test A: two timeouts, then requests on api2", () =>
       Effect.gen(function*() {
         const c = scripted((host) => (host === API ? "hang" : 10))
         yield* Effect.gen(function*() {
@@ -257,11 +367,32 @@ describe("a host that takes requests and never answers (a blackholed link)", () 
         }).pipe(Effect.provide(Layer.mergeAll(c.layer, TokenStore.layerMemory, shared)))
         expect(c.hosts).toEqual([API, API, API2])
       }))
-    it.effect("test B, whose clock starts again at 0, starts at api", () =>
+    it.effect("test B: api unreachable, a switch with no time passed", () =>
+      Effect.gen(function*() {
+        const c = scripted((host) => (host === API ? "refuse" : 0))
+        yield* BasicToken.fetch().pipe(Effect.provide(Layer.mergeAll(c.layer, TokenStore.layerMemory, shared)))
+        expect(c.hosts).toEqual([API, API2])
+      }))
+    it.effect("test C, whose clock starts again at 0, starts at api", () =>
       Effect.gen(function*() {
         const c = scripted(() => 10)
         yield* callFor(100).pipe(Effect.provide(Layer.mergeAll(c.layer, TokenStore.layerMemory, shared)))
         expect(c.hosts).toEqual([API])
+      }))
+    it.effect("test D: one timeout at api", () =>
+      Effect.gen(function*() {
+        const c = scripted(() => "hang")
+        yield* callFor(5000).pipe(Effect.provide(Layer.mergeAll(c.layer, TokenStore.layerMemory, shared)))
+        expect(c.hosts).toEqual([API])
+      }))
+    it.effect("test E: one reset at api moves nothing (test D's failure is not counted)", () =>
+      Effect.gen(function*() {
+        const c = scripted((_, n) => (n === 0 ? "reset" : 0))
+        yield* Effect.gen(function*() {
+          yield* Effect.exit(BasicToken.fetch())
+          yield* BasicToken.fetch()
+        }).pipe(Effect.provide(Layer.mergeAll(c.layer, TokenStore.layerMemory, shared)))
+        expect(c.hosts).toEqual([API, API])
       }))
   })
 
