@@ -305,30 +305,31 @@ const send = (
   const hosts = route.urls.length
   // a probe's attempt, and any skipping, are over within one timeout per host
   const probeMillis = hosts * timeoutMillis + 1000
-  const from = (start: number, k: number, probe: boolean): Effect.Effect<string, WechatTransportError> => {
+  // `epoch`: the route's when the request was picked; its reports count only while it holds
+  const from = (start: number, k: number, probe: boolean, epoch: number): Effect.Effect<string, WechatTransportError> => {
     const at = (start + k) % hosts
     const tried = Effect.matchEffect(tryHost(route.urls[at]!), {
       onSuccess: (text) => {
         const was = route.current
-        const moved = Hosts.answered(route, at, probe, k > 0, clock)
+        const moved = Hosts.answered(route, at, probe, k > 0, epoch, clock)
         return moved === -1 ? Effect.succeed(text) : Effect.as(switched(route, was, start, moved, probe), text)
       },
       onFailure: (error): Effect.Effect<string, WechatTransportError> => {
         if (probe) {
           // no answer from the probed host: the request goes on where requests go
-          Hosts.probeFailed(route, at, clock)
-          return error.sent ? Effect.fail(error) : from(route.current, 0, false)
+          Hosts.probeFailed(route, at, epoch, clock)
+          return error.sent ? Effect.fail(error) : from(route.current, 0, false, route.epoch)
         }
-        if (error.sent && (error.reason === "timeout" || error.reason === "network")) Hosts.failed(route, at, clock)
-        return !error.sent && k + 1 < hosts ? from(start, k + 1, false) : Effect.fail(error)
+        if (error.sent && (error.reason === "timeout" || error.reason === "network")) Hosts.failed(route, at, epoch, clock)
+        return !error.sent && k + 1 < hosts ? from(start, k + 1, false, epoch) : Effect.fail(error)
       }
     })
-    return probe ? Effect.onInterrupt(tried, () => Effect.sync(() => Hosts.lost(route, at))) : tried
+    return probe ? Effect.onInterrupt(tried, () => Effect.sync(() => Hosts.lost(route, at, epoch))) : tried
   }
   // read when the attempt starts: a retry of this effect starts where the route says then
   return Effect.suspend(() => {
     const picked = Hosts.pick(route, clock, probeMillis)
-    return from(picked & ~Hosts.PROBE, 0, (picked & Hosts.PROBE) !== 0)
+    return from(picked & ~Hosts.PROBE, 0, (picked & Hosts.PROBE) !== 0, route.epoch)
   })
 }
 

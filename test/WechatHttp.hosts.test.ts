@@ -355,6 +355,88 @@ describe("a host that takes requests and never answers (a blackholed link)", () 
       }))
   })
 
+  describe("reports from requests picked before a switch are no evidence", () => {
+    it.effect("a probe answer that arrives after traffic moved elsewhere moves nothing", () =>
+      Effect.gen(function*() {
+        const logs = warnings()
+        // api: two timeouts, then refused; api2: the probe answers in 3 s, others are refused; api3 answers
+        const c = scripted((host, n) => host === API ? (n < 2 ? "hang" : "refuse") : host === API2 ? (n === 2 ? 3000 : "refuse") : 10)
+        yield* run(
+          Effect.gen(function*() {
+            yield* callFor(5000)
+            yield* callFor(5000)
+            const probe = yield* Compat.fork(Effect.exit(BasicToken.fetch())) // the probe of api2
+            yield* TestClock.adjust("100 millis")
+            yield* callFor(100) // api and api2 refused, api3 answered: requests go to api3
+            yield* TestClock.adjust("3 seconds")
+            yield* Fiber.join(probe)
+            yield* callFor(100)
+          }),
+          c.layer,
+          logs.layer,
+          threeHosts
+        )
+        expect(c.hosts).toEqual([API, API, API2, API, API2, API3, API3])
+        expect(logs.lines).toEqual([
+          `WeChat API: requests go to https://${API3} for the next 60 s (https://${API}, https://${API2} could not be reached; https://${API3} answered)`
+        ])
+      }))
+
+    it.effect("a probe interrupted after traffic moved elsewhere calls no probe", () =>
+      Effect.gen(function*() {
+        const c = scripted((host, n) => host === API ? (n < 2 ? "hang" : "refuse") : host === API2 ? (n === 2 ? "hang" : "refuse") : 10)
+        yield* run(
+          Effect.gen(function*() {
+            yield* callFor(5000)
+            yield* callFor(5000)
+            const probe = yield* Compat.fork(BasicToken.fetch()) // the probe of api2
+            yield* TestClock.adjust("100 millis")
+            yield* callFor(100) // requests go to api3
+            yield* Fiber.interrupt(probe)
+            yield* callFor(100) // nothing failed at api3: no probe
+          }),
+          c.layer,
+          Layer.empty,
+          threeHosts
+        )
+        expect(c.hosts).toEqual([API, API, API2, API, API2, API3, API3])
+      }))
+
+    it.effect("timeouts of requests sent before the switch back to api do not count against it", () =>
+      Effect.gen(function*() {
+        const logs = warnings()
+        let apiBack = false
+        const c = scripted((host) => host === API ? (apiBack ? 10 : "hang") : 10)
+        const start = () => Compat.fork(Effect.exit(BasicToken.fetch()))
+        yield* run(
+          Effect.gen(function*() {
+            const early = [yield* start()]
+            yield* TestClock.adjust("100 millis")
+            early.push(yield* start())
+            yield* TestClock.adjust("100 seconds")
+            const late = [yield* start()]
+            yield* TestClock.adjust("100 millis")
+            late.push(yield* start()) // these two time out at 220.1 s and 220.2 s
+            yield* TestClock.adjust("20 seconds") // the first two timed out
+            for (const f of early) yield* Fiber.join(f)
+            yield* callFor(100) // the probe of api2 answered: requests go to api2
+            yield* TestClock.adjust("60 seconds")
+            apiBack = true
+            yield* callFor(100) // the minute's probe of api answered: back to api
+            yield* TestClock.adjust("40 seconds") // the two late ones time out now
+            for (const f of late) yield* Fiber.join(f)
+            yield* callFor(100)
+            yield* callFor(100)
+          }),
+          c.layer,
+          logs.layer,
+          { ...app, timeout: "2 minutes" }
+        )
+        expect(c.hosts).toEqual([API, API, API, API, API2, API, API, API])
+        expect(logs.lines).toHaveLength(2)
+      }))
+  })
+
   describe("a configuration shared by tests (each with its own TestClock)", () => {
     const shared = Layer.succeed(WechatConfig.WechatConfig, Effect.runSync(WechatConfig.make(app)))
     it.effect("test A: two timeouts, then requests on api2", () =>

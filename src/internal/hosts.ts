@@ -58,6 +58,11 @@ export interface Route {
   probingBack: boolean
   /** Every host had its turn: no probe called by strikes before this time. */
   noProbeBefore: number
+  /**
+   * Counts the switches: a request reports with the epoch it was picked in, and a report
+   * from before the last switch (a late answer, an old timeout) is no evidence about now.
+   */
+  epoch: number
 }
 
 interface Hosts {
@@ -87,6 +92,7 @@ const fresh = (route: Route, clock: Clock.Clock) => {
   route.probeUntil = 0
   route.probingBack = false
   route.noProbeBefore = 0
+  route.epoch++
 }
 
 /** The route of a configuration, made on its first request. */
@@ -104,7 +110,8 @@ export const routeOf = (config: Hosts): Route => {
       probing: -1,
       probeUntil: 0,
       probingBack: false,
-      noProbeBefore: 0
+      noProbeBefore: 0,
+      epoch: 0
     }
     routes.set(config, route)
   }
@@ -123,7 +130,7 @@ export const pick = (route: Route, clock: Clock.Clock, probeMillis: number): num
   if (route.noProbeBefore !== 0 && t >= route.noProbeBefore) route.noProbeBefore = 0
   if (route.probing !== -1) {
     if (t < route.probeUntil) return route.current
-    lost(route, route.probing)
+    lost(route, route.probing, route.epoch)
   }
   const back = route.wanted === -1 && route.current !== 0 && t >= route.until
   const wanted = back ? 0 : route.wanted
@@ -136,15 +143,18 @@ export const pick = (route: Route, clock: Clock.Clock, probeMillis: number): num
 }
 
 /** The probe of `at` was interrupted or never reported: the next request probes instead. */
-export const lost = (route: Route, at: number): void => {
-  if (route.probing !== at) return
+export const lost = (route: Route, at: number, epoch: number): void => {
+  if (route.probing !== at || epoch !== route.epoch) return
   route.probing = -1
   // the minute's probe of the first host comes again by itself (its time has passed)
   if (!route.probingBack && route.wanted === -1 && at !== route.current) route.wanted = at
 }
 
 const moveTo = (route: Route, at: number, t: number) => {
+  route.epoch++
   route.current = at
+  route.probing = -1
+  route.probingBack = false
   route.strikes = 0
   route.wanted = -1
   route.turn = firstTurn(route)
@@ -157,13 +167,14 @@ const moveTo = (route: Route, at: number, t: number) => {
  * started at the host in use and found the hosts before `at` unreachable. Returns the host
  * requests go to now when that changed, or -1.
  */
-export const answered = (route: Route, at: number, probe: boolean, skipped: boolean, clock: Clock.Clock): number => {
-  if (probe && route.probing === at) route.probing = -1
+export const answered = (route: Route, at: number, probe: boolean, skipped: boolean, epoch: number, clock: Clock.Clock): number => {
   if (at === route.current) {
     route.strikes = 0
     return -1
   }
-  if (!probe && !skipped) return -1 // a request sent there before a change: says nothing new
+  // a request picked before the last switch (a late probe answer among them) says nothing new
+  if (epoch !== route.epoch || (!probe && !skipped)) return -1
+  if (probe && route.probing === at) route.probing = -1
   moveTo(route, at, Compat.clockMillis(clock))
   return at
 }
@@ -173,8 +184,8 @@ export const answered = (route: Route, at: number, probe: boolean, skipped: bool
  * The minute's probe of the first host: stay another minute. A probe called by strikes:
  * the turn passes on, and once every host had its turn the next round waits a minute.
  */
-export const probeFailed = (route: Route, at: number, clock: Clock.Clock): void => {
-  if (route.probing !== at) return
+export const probeFailed = (route: Route, at: number, epoch: number, clock: Clock.Clock): void => {
+  if (route.probing !== at || epoch !== route.epoch) return
   route.probing = -1
   const t = Compat.clockMillis(clock)
   if (route.probingBack) {
@@ -186,8 +197,8 @@ export const probeFailed = (route: Route, at: number, clock: Clock.Clock): void 
 }
 
 /** Host `at` took a request and failed it as a dead link does (a timeout, a connection lost after sending). */
-export const failed = (route: Route, at: number, clock: Clock.Clock): void => {
-  if (at !== route.current) return
+export const failed = (route: Route, at: number, epoch: number, clock: Clock.Clock): void => {
+  if (at !== route.current || epoch !== route.epoch) return
   route.strikes++
   if (route.strikes < STRIKES || route.probing !== -1 || route.wanted !== -1) return
   if (route.noProbeBefore !== 0 && Compat.clockMillis(clock) < route.noProbeBefore) return
