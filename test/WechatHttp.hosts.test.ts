@@ -61,7 +61,10 @@ const run = <A, E, X>(
 const callFor = (millis: number): Effect.Effect<Exit.Exit<unknown, unknown>, never, HttpClient.HttpClient | WechatConfig.WechatConfig> =>
   Effect.flatMap(Compat.fork(Effect.exit(BasicToken.fetch())), (call) => Effect.andThen(TestClock.adjust(millis), Fiber.join(call)))
 
-const SWITCHED = `WeChat API: requests go to https://${API2} for the next 60 s (https://${API} failed 2 requests in a row: no answer in time, or the connection lost; https://${API2} answered)`
+/** The Warning of a switch to `to` (a base URL), for the reason `why`. */
+const goesTo = (to: string, why: string) => `WeChat API: requests go to ${to} for the next 60 s (${why}; ${to} answered)`
+const struck = (from: string) => `${from} failed 2 requests in a row: no answer in time, or the connection lost`
+const SWITCHED = goesTo(`https://${API2}`, struck(`https://${API}`))
 
 describe("a host that takes requests and never answers (a blackholed link)", () => {
   it.effect("two timeouts in a row at api: the next request probes api2, and once it answered requests go there", () =>
@@ -307,7 +310,7 @@ describe("a host that takes requests and never answers (a blackholed link)", () 
         )
         expect(c.hosts).toEqual([API, API, API2, API, API, API3, API3])
         expect(logs.lines).toEqual([
-          `WeChat API: requests go to https://${API3} for the next 60 s (https://${API} failed 2 requests in a row: no answer in time, or the connection lost; https://${API3} answered)`
+          goesTo(`https://${API3}`, struck(`https://${API}`))
         ])
       }))
 
@@ -350,7 +353,7 @@ describe("a host that takes requests and never answers (a blackholed link)", () 
         )
         expect(c.hosts).toEqual([API, API2, API3, API, API3, API3])
         expect(logs.lines).toEqual([
-          `WeChat API: requests go to https://${API3} for the next 60 s (https://${API}, https://${API2} could not be reached; https://${API3} answered)`
+          goesTo(`https://${API3}`, `https://${API}, https://${API2} could not be reached`)
         ])
       }))
   })
@@ -378,7 +381,7 @@ describe("a host that takes requests and never answers (a blackholed link)", () 
         )
         expect(c.hosts).toEqual([API, API, API2, API, API2, API3, API3])
         expect(logs.lines).toEqual([
-          `WeChat API: requests go to https://${API3} for the next 60 s (https://${API}, https://${API2} could not be reached; https://${API3} answered)`
+          goesTo(`https://${API3}`, `https://${API}, https://${API2} could not be reached`)
         ])
       }))
 
@@ -500,7 +503,7 @@ describe("a host that takes requests and never answers (a blackholed link)", () 
       expect(stalled.hits.map((h) => h.split("?")[0])).toEqual(["/sns/oauth2/access_token", "/sns/oauth2/access_token"])
       expect(fallback.hits.map((h) => h.split("?")[0])).toEqual(["/cgi-bin/token", "/cgi-bin/token"])
       expect(logs.lines).toEqual([
-        `WeChat API: requests go to ${fallback.url} for the next 60 s (${stalled.url} failed 2 requests in a row: no answer in time, or the connection lost; ${fallback.url} answered)`
+        goesTo(fallback.url, struck(stalled.url))
       ])
     }))
 })
