@@ -174,7 +174,6 @@ export const answered = (route: Route, at: number, probe: boolean, skipped: bool
   }
   // a request picked before the last switch (a late probe answer among them) says nothing new
   if (epoch !== route.epoch || (!probe && !skipped)) return -1
-  if (probe && route.probing === at) route.probing = -1
   moveTo(route, at, Compat.clockMillis(clock))
   return at
 }
