@@ -74,6 +74,12 @@ export interface Service {
   /** The secret that seals what the library stores (tokens, tickets, exchange results). */
   readonly storeKey: Redacted.Redacted<string>
   /**
+   * Store keys used before `storeKey`: what they sealed still opens, and mini-program
+   * sessions kept under them are still found, so a key rotates without logging users out.
+   * Nothing new is sealed with them. Absent: none.
+   */
+  readonly previousStoreKeys?: ReadonlyArray<Redacted.Redacted<string>> | undefined
+  /**
    * How long a code exchange's result is handed again to a duplicate callback with the
    * same binding (WeChat sometimes calls back twice within seconds).
    */
@@ -108,6 +114,11 @@ export interface Options {
   readonly stateKeys?: ReadonlyArray<Secret> | undefined
   /** Store-sealing secret (at least 32 characters); default: the app secret. */
   readonly storeKey?: Secret | undefined
+  /**
+   * Store keys (or the app secret) that sealed before `storeKey`, kept while what they
+   * sealed lives (mini-program sessions: `keepFor`, 3 days by default); at most 4.
+   */
+  readonly previousStoreKeys?: ReadonlyArray<Secret> | undefined
   /** Default 60 seconds; at most 5 minutes (a code's life). */
   readonly duplicateWindow?: Compat.DurationInput | undefined
   /** Default 1 MiB; WeChat's answers are a few hundred bytes. */
@@ -205,6 +216,14 @@ export const make = (options: Options): Effect.Effect<Service, InvalidArgument> 
       ? [appSecret]
       : yield* Effect.forEach(options.stateKeys, (k) => Validate.secret("stateKeys", k, { min: MIN_KEY_LENGTH, max: 1024 }))
     const storeKey = options.storeKey === undefined ? appSecret : yield* Validate.secret("storeKey", options.storeKey, { min: MIN_KEY_LENGTH, max: 1024 })
+    if (options.previousStoreKeys !== undefined && (!Array.isArray(options.previousStoreKeys) || options.previousStoreKeys.length > 4)) {
+      return yield* fixConfig("previousStoreKeys", "must be a list of at most 4 keys")
+    }
+    // the app secret was the store key by default, so it may be listed whatever its length
+    const previousStoreKeys = yield* Effect.forEach(options.previousStoreKeys ?? [], (k) =>
+      Validate.reveal(k) === Redacted.value(appSecret)
+        ? Effect.succeed(appSecret)
+        : Validate.secret("previousStoreKeys", k, { min: MIN_KEY_LENGTH, max: 1024 }))
     const duplicateWindow = yield* Validate.duration("duplicateWindow", options.duplicateWindow ?? defaults.duplicateWindow, {
       min: "1 second",
       max: "5 minutes"
@@ -220,10 +239,15 @@ export const make = (options: Options): Effect.Effect<Service, InvalidArgument> 
       lang,
       stateKeys,
       storeKey,
+      previousStoreKeys,
       duplicateWindow,
       maxResponseBytes
     }
   })
+
+/** A comma-separated list of secrets from the environment, each kept `Redacted`. */
+const splitKeys = (keys: Redacted.Redacted<string>): ReadonlyArray<Redacted.Redacted<string>> =>
+  Redacted.value(keys).split(",").map((k) => k.trim()).filter((k) => k !== "").map((k) => Redacted.make(k))
 
 /**
  * A layer from literal options. Fails with `InvalidArgument` on a bad base URL.
@@ -243,8 +267,8 @@ export const layer = (options: Options): Layer.Layer<WechatConfig, InvalidArgume
  * Reads `WECHAT_APP_ID`, `WECHAT_APP_SECRET` and, when set, `WECHAT_API_BASE_URL`,
  * `WECHAT_FALLBACK_API_BASE_URLS` (comma-separated, or `none`),
  * `WECHAT_OPEN_BASE_URL`, `WECHAT_TIMEOUT` (a duration such as `5 seconds`),
- * `WECHAT_STATE_KEYS` (comma-separated, newest first) and `WECHAT_STORE_KEY` through
- * Effect's `Config`.
+ * `WECHAT_STATE_KEYS` (comma-separated, newest first), `WECHAT_STORE_KEY` and
+ * `WECHAT_PREVIOUS_STORE_KEYS` (comma-separated) through Effect's `Config`.
  *
  * @since 0.1.0
  * @category layers
@@ -260,6 +284,7 @@ export const layerConfig: Layer.Layer<WechatConfig, ConfigError | InvalidArgumen
     const timeout = yield* Config.option(Compat.Config.duration("WECHAT_TIMEOUT"))
     const stateKeys = yield* Config.option(Compat.Config.redacted("WECHAT_STATE_KEYS"))
     const storeKey = yield* Config.option(Compat.Config.redacted("WECHAT_STORE_KEY"))
+    const previousStoreKeys = yield* Config.option(Compat.Config.redacted("WECHAT_PREVIOUS_STORE_KEYS"))
     return yield* make({
       appId,
       appSecret,
@@ -268,10 +293,9 @@ export const layerConfig: Layer.Layer<WechatConfig, ConfigError | InvalidArgumen
         urls.trim().toLowerCase() === "none" ? [] : urls.split(",").map((u) => u.trim()).filter((u) => u !== ""))),
       openBaseUrl: Option.getOrUndefined(openBaseUrl),
       timeout: Option.getOrUndefined(timeout),
-      stateKeys: Option.getOrUndefined(Option.map(stateKeys, (keys) =>
-        Redacted.value(keys).split(",").map((k) => k.trim()).filter((k) => k !== "").map((k) => Redacted.make(k))
-      )),
-      storeKey: Option.getOrUndefined(storeKey)
+      stateKeys: Option.getOrUndefined(Option.map(stateKeys, splitKeys)),
+      storeKey: Option.getOrUndefined(storeKey),
+      previousStoreKeys: Option.getOrUndefined(Option.map(previousStoreKeys, splitKeys))
     })
   })
 )

@@ -114,6 +114,36 @@ describe("MiniProgram.login", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("a storeKey rotation keeps users logged in while the old key is listed in previousStoreKeys", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeWechat
+      const store = yield* TokenStore.TokenStore
+      const OLD = "old-store-key-0123456789abcdef0123456789"
+      const NEW = "new-store-key-0123456789abcdef0123456789"
+      const as = (options: Pick<WechatConfig.Options, "storeKey" | "previousStoreKeys">) =>
+        Effect.provide(Layer.mergeAll(
+          WechatConfig.layer({ appId: MINI.appId, appSecret: MINI.appSecret, ...options }),
+          Layer.succeed(TokenStore.TokenStore, store)
+        ))
+      const [first, second] = [yield* fake.addUser({ nickname: "a" }), yield* fake.addUser({ nickname: "b" })]
+      const openids: Array<string> = []
+      for (const user of [first, second]) {
+        const code = yield* fake.miniProgramLogin({ appId: MINI.appId, userId: user.id })
+        openids.push((yield* MiniProgram.login(code).pipe(as({ storeKey: OLD }))).openid)
+      }
+      const dataOf = (userId: string) => fake.encryptedData({ appId: MINI.appId, userId, data: "userInfo" })
+      // the new key alone finds nothing kept under the old one
+      expect(yield* reasonOf(MiniProgram.decryptFor(openids[0]!, yield* dataOf(first.id)).pipe(as({ storeKey: NEW })))).toBe("no-session-key")
+      // with the old key listed, both users' keys are found
+      const rotated = as({ storeKey: NEW, previousStoreKeys: [Redacted.make(OLD)] })
+      expect((yield* MiniProgram.decryptFor(openids[0]!, yield* dataOf(first.id), MiniProgram.UserInfo).pipe(rotated)).nickName).toBe("a")
+      expect((yield* MiniProgram.decryptFor(openids[1]!, yield* dataOf(second.id), MiniProgram.UserInfo).pipe(rotated)).nickName).toBe("b")
+      // a login after the rotation keeps its key under the new one: the old key can then go
+      const again = yield* MiniProgram.login(yield* fake.miniProgramLogin({ appId: MINI.appId, userId: first.id })).pipe(rotated)
+      expect((yield* MiniProgram.decryptFor(again.openid, yield* dataOf(first.id), MiniProgram.UserInfo).pipe(as({ storeKey: NEW }))).nickName).toBe("a")
+      expect(yield* reasonOf(MiniProgram.decryptFor(openids[1]!, yield* dataOf(second.id)).pipe(as({ storeKey: NEW })))).toBe("no-session-key")
+    }).pipe(Effect.provide(fresh().layer)))
+
   it.effect("keepFor bounds how long the key is kept; a store that cannot keep it fails the login", () =>
     Effect.gen(function*() {
       const fake = yield* FakeWechat

@@ -102,4 +102,26 @@ describe("WechatConfig", () => {
         .toEqual(["https://api2.weixin.qq.com", "https://sh.api.weixin.qq.com"])
       expect((yield* env([["WECHAT_FALLBACK_API_BASE_URLS", "none"]])).fallbackApiBaseUrls).toEqual([])
     }))
+
+  it.effect("previousStoreKeys: from options or the environment, kept Redacted, checked like storeKey; the app secret may be listed", () =>
+    Effect.gen(function*() {
+      const app = { appId: "wx0000000000000001", appSecret: "short-app-secret" }
+      const OLD = "old-store-key-0123456789abcdef0123456789"
+      const previousOf = (options: Partial<WechatConfig.Options>) =>
+        Effect.map(resolve(WechatConfig.layer({ ...app, storeKey: "new-store-key-0123456789abcdef0123456789", ...options })), (c) => (c.previousStoreKeys ?? []).map(Redacted.value))
+      expect(yield* previousOf({})).toEqual([])
+      expect(yield* previousOf({ previousStoreKeys: [OLD, Redacted.make(app.appSecret)] })).toEqual([OLD, app.appSecret])
+      const invalid = (options: Partial<WechatConfig.Options>) => Effect.map(Effect.flip(previousOf(options)), (e) => e._tag === "InvalidArgument" && e.argument)
+      expect(yield* invalid({ previousStoreKeys: ["short"] })).toBe("previousStoreKeys")
+      expect(yield* invalid({ previousStoreKeys: Array<string>(5).fill(OLD) })).toBe("previousStoreKeys")
+      expect(yield* invalid({ previousStoreKeys: OLD as unknown as ReadonlyArray<string> })).toBe("previousStoreKeys")
+      const fromEnv = yield* withConfig(resolve(WechatConfig.layerConfig), [
+        ["WECHAT_APP_ID", "wx000000000000000d"],
+        ["WECHAT_APP_SECRET", "env-secret"],
+        ["WECHAT_STORE_KEY", "new-store-key-0123456789abcdef0123456789"],
+        ["WECHAT_PREVIOUS_STORE_KEYS", ` ${OLD} , env-secret`]
+      ])
+      expect(fromEnv.previousStoreKeys?.every(Redacted.isRedacted)).toBe(true)
+      expect(fromEnv.previousStoreKeys?.map(Redacted.value)).toEqual([OLD, "env-secret"])
+    }))
 })

@@ -1,18 +1,29 @@
 /**
  * The keys a configured app uses: HMAC keys for signed `state` (first signs, all verify)
- * and the AES-256-GCM key that seals what the library stores. Each is derived with HKDF
- * from its secret (`stateKeys` / `storeKey`, or the app secret), once per config.
+ * and the AES-256-GCM key that seals what the library stores (`storeKey` seals; it and
+ * `previousStoreKeys` open). Each is derived with HKDF from its secret (`stateKeys` /
+ * `storeKey`, or the app secret), once per config.
  * @internal
  */
 import { Redacted } from "effect"
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, type KeyObject, randomFillSync } from "node:crypto"
 import type { Service as WechatConfigService } from "../WechatConfig.js"
 
-export interface Keys {
+export interface Keys extends Opener {
   /** HMAC-SHA256 keys for `state`: the first signs, all verify. */
   readonly state: ReadonlyArray<Buffer>
-  /** Seals and opens stored values; `context` (the store key) is bound to the value. */
+  /** Seals stored values with `storeKey`; `context` (the store key) is bound to the value. */
   readonly seal: (context: string, plaintext: string) => string
+  /**
+   * What each of `previousStoreKeys` opens and digests, newest first: entries they sealed
+   * under a digested store key (a kept session) are found with their own digest.
+   */
+  readonly previous: ReadonlyArray<Opener>
+}
+
+/** One store key's opening and digest. */
+export interface Opener {
+  /** Opens a stored value sealed with this key, or any older one (`previous`) for `Keys`. */
   readonly open: (context: string, sealed: string) => string | undefined
   /** A keyed digest (hex) for store-key ids and bindings: equal inputs, equal digests. */
   readonly digest: (label: string, value: string) => string
@@ -45,18 +56,12 @@ const nextIv = (): Buffer => {
   return iv
 }
 
-const makeKeys = (config: WechatConfigService): Keys => {
-  const sealKey = deriveKey(config.storeKey, "effect-wechat/store/v1")
-  const digestKey = deriveKey(config.storeKey, "effect-wechat/digest/v1")
+/** Opening and digest under one store key. */
+const opener = (storeKey: Redacted.Redacted<string>): Opener & { readonly sealKey: KeyObject } => {
+  const sealKey = deriveKey(storeKey, "effect-wechat/store/v1")
+  const digestKey = deriveKey(storeKey, "effect-wechat/digest/v1")
   return {
-    state: config.stateKeys.map((k) => derive(k, "effect-wechat/state/v1")),
-    seal: (context, plaintext) => {
-      const iv = nextIv()
-      const cipher = createCipheriv("aes-256-gcm", sealKey, iv)
-      cipher.setAAD(Buffer.from(context, "utf8"))
-      const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()])
-      return SEALED_PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url")
-    },
+    sealKey,
     open: (context, sealed) => {
       if (!sealed.startsWith(SEALED_PREFIX)) return undefined
       const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), "base64url")
@@ -71,6 +76,32 @@ const makeKeys = (config: WechatConfigService): Keys => {
       }
     },
     digest: (label, value) => createHmac("sha256", digestKey).update(label).update("\u0000").update(value).digest("hex").slice(0, 32)
+  }
+}
+
+const makeKeys = (config: WechatConfigService): Keys => {
+  const current = opener(config.storeKey)
+  const previous = (config.previousStoreKeys ?? []).map(opener)
+  return {
+    state: config.stateKeys.map((k) => derive(k, "effect-wechat/state/v1")),
+    seal: (context, plaintext) => {
+      const iv = nextIv()
+      const cipher = createCipheriv("aes-256-gcm", current.sealKey, iv)
+      cipher.setAAD(Buffer.from(context, "utf8"))
+      const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()])
+      return SEALED_PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url")
+    },
+    open: previous.length === 0 ? current.open : (context, sealed) => {
+      const text = current.open(context, sealed)
+      if (text !== undefined) return text
+      for (const older of previous) {
+        const opened = older.open(context, sealed)
+        if (opened !== undefined) return opened
+      }
+      return undefined
+    },
+    digest: current.digest,
+    previous
   }
 }
 

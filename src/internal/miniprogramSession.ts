@@ -1,6 +1,8 @@
 /**
  * Where `MiniProgram.login` keeps a user's session_key: sealed in the `TokenStore`, under
- * a keyed digest of the openid (so the store's keys name no user). The entry holds the
+ * a keyed digest of the openid (so the store's keys name no user). After `storeKey`
+ * rotated, an entry kept under one of `previousStoreKeys` is still found, and the next
+ * login keeps it under the new key. The entry holds the
  * current key and the one it replaced, which is only ever used to tell that data was
  * encrypted before the latest login (`stale-session-key`), never to return data.
  * @internal
@@ -9,7 +11,7 @@ import * as Compat from "#compat"
 import { Duration, Effect, Option, Redacted, Schema } from "effect"
 import * as TokenStore from "../TokenStore.js"
 import { type Service as WechatConfigService, WechatConfig } from "../WechatConfig.js"
-import { keysOf } from "./keys.js"
+import { keysOf, type Opener } from "./keys.js"
 import * as Lock from "./lock.js"
 import * as Sealed from "./sealed.js"
 
@@ -22,13 +24,31 @@ export interface KeptKeys {
   readonly previous: Option.Option<Redacted.Redacted<string>>
 }
 
-const entryKey = (config: WechatConfigService, openid: string) =>
-  TokenStore.key(config.appId, "session_key", keysOf(config).digest("openid", openid))
+const entryKey = (config: WechatConfigService, opener: Opener, openid: string) =>
+  TokenStore.key(config.appId, "session_key", opener.digest("openid", openid))
+
+/**
+ * The entry kept for `openid`: under the store key, else under each of
+ * `previousStoreKeys` in turn (kept before the key rotated; the next login moves it).
+ */
+const find = (store: TokenStore.Service, config: WechatConfigService, openid: string): Effect.Effect<Option.Option<typeof Kept.Type>, TokenStore.TokenStoreError> => {
+  const keys = keysOf(config)
+  const from = (i: number): Effect.Effect<Option.Option<typeof Kept.Type>, TokenStore.TokenStoreError> => {
+    const opener = i < 0 ? keys : keys.previous[i]
+    if (opener === undefined) return Effect.succeed(Option.none())
+    const k = entryKey(config, opener, openid)
+    return Effect.flatMap(store.get(k), (raw) => {
+      const entry = Option.flatMap(raw, (text) => kept.open(opener, k, text))
+      return Option.isSome(entry) ? Effect.succeed(entry) : from(i + 1)
+    })
+  }
+  return from(-1)
+}
 
 /** The keys kept for `openid`, if any. */
 export const read = (openid: string): Effect.Effect<Option.Option<KeptKeys>, TokenStore.TokenStoreError, WechatConfig> =>
   Effect.flatMap(Effect.all([WechatConfig, TokenStore.TokenStore]), ([config, store]) =>
-    Effect.map(kept.get(store, keysOf(config), entryKey(config, openid)), Option.map((entry) => ({
+    Effect.map(find(store, config, openid), Option.map((entry) => ({
       current: Redacted.make(entry.k),
       previous: Option.map(Compat.fromNullable(entry.p), (p) => Redacted.make(p))
     }))))
@@ -50,9 +70,9 @@ export const keep = (
 ): Effect.Effect<void, TokenStore.TokenStoreError, WechatConfig> =>
   Effect.flatMap(Effect.all([WechatConfig, TokenStore.TokenStore]), ([config, store]) => {
     const keys = keysOf(config)
-    const k = entryKey(config, openid)
+    const k = entryKey(config, keys, openid)
     const next = Redacted.value(sessionKey)
-    const change = Effect.flatMap(kept.get(store, keys, k), (old) => {
+    const change = Effect.flatMap(find(store, config, openid), (old) => {
       // the key a newer login replaced: a late duplicate of an older login (keys are random
       // 16 bytes, WeChat never hands one out again), which must not undo the newer one
       if (Option.isSome(old) && old.value.p === next) return Effect.void

@@ -11,7 +11,7 @@ import type { Keys } from "./keys.js"
 
 export interface Codec<A> {
   /** Decodes a raw stored value (as `store.get` returned it). */
-  readonly open: (keys: Keys, k: string, raw: string) => Option.Option<A>
+  readonly open: (keys: Pick<Keys, "open">, k: string, raw: string) => Option.Option<A>
   readonly get: (store: TokenStore.Service, keys: Keys, k: string) => Effect.Effect<Option.Option<A>, TokenStore.TokenStoreError>
   /** The sealed text for `value` (what `set` stores). */
   readonly seal: (keys: Keys, k: string, value: A) => Compat.Result<string, TokenStore.TokenStoreError>
@@ -28,7 +28,7 @@ export const codec = <A, I>(schema: Compat.Codec<A, I>): Codec<A> => {
   const json = Compat.parseJson(schema)
   const decode = Schema.decodeUnknownOption(json)
   const encode = Compat.encodeResult(json)
-  const open = (keys: Keys, k: string, raw: string): Option.Option<A> => {
+  const open = (keys: Pick<Keys, "open">, k: string, raw: string): Option.Option<A> => {
     const text = keys.open(k, raw)
     return text === undefined ? Option.none() : decode(text)
   }
