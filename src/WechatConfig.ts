@@ -74,9 +74,10 @@ export interface Service {
   /** The secret that seals what the library stores (tokens, tickets, exchange results). */
   readonly storeKey: Redacted.Redacted<string>
   /**
-   * Store keys used before `storeKey`: what they sealed still opens, and mini-program
-   * sessions kept under them are still found, so a key rotates without logging users out.
-   * Nothing new is sealed with them. Absent: none.
+   * Store keys used before `storeKey`: mini-program sessions kept under them are still
+   * found (and moved to `storeKey` by the user's next login), so the key rotates without
+   * logging users out. Nothing new is sealed with them; tokens, tickets and exchange
+   * results are fetched again. Absent: none.
    */
   readonly previousStoreKeys?: ReadonlyArray<Redacted.Redacted<string>> | undefined
   /**
@@ -115,8 +116,9 @@ export interface Options {
   /** Store-sealing secret (at least 32 characters); default: the app secret. */
   readonly storeKey?: Secret | undefined
   /**
-   * Store keys (or the app secret) that sealed before `storeKey`, kept while what they
-   * sealed lives (mini-program sessions: `keepFor`, 3 days by default); at most 4.
+   * Store keys (or the app secret) that sealed before `storeKey`, listed while the sessions
+   * they sealed live (`keepFor`, 3 days by default); at most 4, none repeated. Not after a
+   * leak of the old key together with the store (docs/security.md, "Keys").
    */
   readonly previousStoreKeys?: ReadonlyArray<Secret> | undefined
   /** Default 60 seconds; at most 5 minutes (a code's life). */
@@ -220,10 +222,14 @@ export const make = (options: Options): Effect.Effect<Service, InvalidArgument> 
       return yield* fixConfig("previousStoreKeys", "must be a list of at most 4 keys")
     }
     // the app secret was the store key by default, so it may be listed whatever its length
-    const previousStoreKeys = yield* Effect.forEach(options.previousStoreKeys ?? [], (k) =>
+    const previousStoreKeys = yield* Effect.forEach(options.previousStoreKeys ?? [], (k, i) =>
       Validate.reveal(k) === Redacted.value(appSecret)
         ? Effect.succeed(appSecret)
-        : Validate.secret("previousStoreKeys", k, { min: MIN_KEY_LENGTH, max: 1024 }))
+        : Validate.secret(`previousStoreKeys[${i}]`, k, { min: MIN_KEY_LENGTH, max: 1024 }))
+    const listed = previousStoreKeys.map(Redacted.value)
+    if (listed.includes(Redacted.value(storeKey)) || new Set(listed).size !== listed.length) {
+      return yield* fixConfig("previousStoreKeys", "must not repeat a key, nor hold the storeKey itself")
+    }
     const duplicateWindow = yield* Validate.duration("duplicateWindow", options.duplicateWindow ?? defaults.duplicateWindow, {
       min: "1 second",
       max: "5 minutes"

@@ -138,11 +138,32 @@ describe("MiniProgram.login", () => {
       const rotated = as({ storeKey: NEW, previousStoreKeys: [Redacted.make(OLD)] })
       expect((yield* MiniProgram.decryptFor(openids[0]!, yield* dataOf(first.id), MiniProgram.UserInfo).pipe(rotated)).nickName).toBe("a")
       expect((yield* MiniProgram.decryptFor(openids[1]!, yield* dataOf(second.id), MiniProgram.UserInfo).pipe(rotated)).nickName).toBe("b")
-      // a login after the rotation keeps its key under the new one: the old key can then go
+      // a login after the rotation keeps its key under the new one, and the copy under the old key goes
       const again = yield* MiniProgram.login(yield* fake.miniProgramLogin({ appId: MINI.appId, userId: first.id })).pipe(rotated)
       expect((yield* MiniProgram.decryptFor(again.openid, yield* dataOf(first.id), MiniProgram.UserInfo).pipe(as({ storeKey: NEW }))).nickName).toBe("a")
+      expect(yield* reasonOf(MiniProgram.decryptFor(again.openid, yield* dataOf(first.id)).pipe(as({ storeKey: OLD })))).toBe("no-session-key")
       expect(yield* reasonOf(MiniProgram.decryptFor(openids[1]!, yield* dataOf(second.id)).pipe(as({ storeKey: NEW })))).toBe("no-session-key")
     }).pipe(Effect.provide(fresh().layer)))
+
+  it.effect("after a rotation, an entry under the new key that does not open never brings back the one under the old key", () => {
+    const { layer, writes } = fresh()
+    return Effect.gen(function*() {
+      const fake = yield* FakeWechat
+      const store = yield* TokenStore.TokenStore
+      const OLD = "old-store-key-0123456789abcdef0123456789"
+      const NEW = "new-store-key-0123456789abcdef0123456789"
+      const as = (options: Pick<WechatConfig.Options, "storeKey" | "previousStoreKeys">) =>
+        Effect.provide(Layer.mergeAll(WechatConfig.layer({ appId: MINI.appId, appSecret: MINI.appSecret, ...options }), Layer.succeed(TokenStore.TokenStore, store)))
+      const user = yield* fake.addUser({ nickname: "d" })
+      const login = yield* MiniProgram.login(yield* fake.miniProgramLogin({ appId: MINI.appId, userId: user.id })).pipe(as({ storeKey: OLD }))
+      // a login under the new key alone (the old key not listed yet), then its entry damaged
+      yield* MiniProgram.login(yield* fake.miniProgramLogin({ appId: MINI.appId, userId: user.id })).pipe(as({ storeKey: NEW }))
+      const damaged = writes.filter((w) => w.key.includes("session_key") && !w.key.endsWith(":lock")).at(-1)!.key
+      yield* store.set(damaged, "s1.damaged", "1 hour")
+      const data = yield* fake.encryptedData({ appId: MINI.appId, userId: user.id, data: "userInfo" })
+      expect(yield* reasonOf(MiniProgram.decryptFor(login.openid, data).pipe(as({ storeKey: NEW, previousStoreKeys: [OLD] })))).toBe("no-session-key")
+    }).pipe(Effect.provide(layer))
+  })
 
   it.effect("keepFor bounds how long the key is kept; a store that cannot keep it fails the login", () =>
     Effect.gen(function*() {

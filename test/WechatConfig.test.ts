@@ -103,7 +103,7 @@ describe("WechatConfig", () => {
       expect((yield* env([["WECHAT_FALLBACK_API_BASE_URLS", "none"]])).fallbackApiBaseUrls).toEqual([])
     }))
 
-  it.effect("previousStoreKeys: from options or the environment, kept Redacted, checked like storeKey; the app secret may be listed", () =>
+  it.effect("previousStoreKeys: from options or the environment, kept Redacted, checked like storeKey, none repeated; the app secret may be listed", () =>
     Effect.gen(function*() {
       const app = { appId: "wx0000000000000001", appSecret: "short-app-secret" }
       const OLD = "old-store-key-0123456789abcdef0123456789"
@@ -112,8 +112,10 @@ describe("WechatConfig", () => {
       expect(yield* previousOf({})).toEqual([])
       expect(yield* previousOf({ previousStoreKeys: [OLD, Redacted.make(app.appSecret)] })).toEqual([OLD, app.appSecret])
       const invalid = (options: Partial<WechatConfig.Options>) => Effect.map(Effect.flip(previousOf(options)), (e) => e._tag === "InvalidArgument" && e.argument)
-      expect(yield* invalid({ previousStoreKeys: ["short"] })).toBe("previousStoreKeys")
+      expect(yield* invalid({ previousStoreKeys: [OLD, "short"] })).toBe("previousStoreKeys[1]")
       expect(yield* invalid({ previousStoreKeys: Array<string>(5).fill(OLD) })).toBe("previousStoreKeys")
+      expect(yield* invalid({ previousStoreKeys: [OLD, OLD] })).toBe("previousStoreKeys")
+      expect(yield* invalid({ previousStoreKeys: ["new-store-key-0123456789abcdef0123456789"] })).toBe("previousStoreKeys")
       expect(yield* invalid({ previousStoreKeys: OLD as unknown as ReadonlyArray<string> })).toBe("previousStoreKeys")
       const fromEnv = yield* withConfig(resolve(WechatConfig.layerConfig), [
         ["WECHAT_APP_ID", "wx000000000000000d"],

@@ -1,8 +1,8 @@
 /**
  * The keys a configured app uses: HMAC keys for signed `state` (first signs, all verify)
- * and the AES-256-GCM key that seals what the library stores (`storeKey` seals; it and
- * `previousStoreKeys` open). Each is derived with HKDF from its secret (`stateKeys` /
- * `storeKey`, or the app secret), once per config.
+ * and the AES-256-GCM key that seals what the library stores (`storeKey` seals and opens;
+ * `previousStoreKeys` open kept sessions only). Each is derived with HKDF from its secret
+ * (`stateKeys` / `storeKey`, or the app secret), once per config.
  * @internal
  */
 import { Redacted } from "effect"
@@ -15,15 +15,16 @@ export interface Keys extends Opener {
   /** Seals stored values with `storeKey`; `context` (the store key) is bound to the value. */
   readonly seal: (context: string, plaintext: string) => string
   /**
-   * What each of `previousStoreKeys` opens and digests, newest first: entries they sealed
-   * under a digested store key (a kept session) are found with their own digest.
+   * Each of `previousStoreKeys`, newest first. Only kept mini-program sessions are read
+   * with them (what cannot be fetched again); tokens, tickets and exchange results
+   * sealed under an older key read as absent and are fetched again.
    */
   readonly previous: ReadonlyArray<Opener>
 }
 
 /** One store key's opening and digest. */
 export interface Opener {
-  /** Opens a stored value sealed with this key, or any older one (`previous`) for `Keys`. */
+  /** Opens a stored value sealed with this key. */
   readonly open: (context: string, sealed: string) => string | undefined
   /** A keyed digest (hex) for store-key ids and bindings: equal inputs, equal digests. */
   readonly digest: (label: string, value: string) => string
@@ -91,15 +92,7 @@ const makeKeys = (config: WechatConfigService): Keys => {
       const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()])
       return SEALED_PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url")
     },
-    open: previous.length === 0 ? current.open : (context, sealed) => {
-      const text = current.open(context, sealed)
-      if (text !== undefined) return text
-      for (const older of previous) {
-        const opened = older.open(context, sealed)
-        if (opened !== undefined) return opened
-      }
-      return undefined
-    },
+    open: current.open,
     digest: current.digest,
     previous
   }

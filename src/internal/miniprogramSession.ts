@@ -27,20 +27,29 @@ export interface KeptKeys {
 const entryKey = (config: WechatConfigService, opener: Opener, openid: string) =>
   TokenStore.key(config.appId, "session_key", opener.digest("openid", openid))
 
+interface Found {
+  readonly entry: Option.Option<typeof Kept.Type>
+  /** Where a raw value was found under one of `previousStoreKeys`, to remove once moved. */
+  readonly moved: Option.Option<{ readonly key: string; readonly raw: string }>
+}
+
 /**
  * The entry kept for `openid`: under the store key, else under each of
- * `previousStoreKeys` in turn (kept before the key rotated; the next login moves it).
+ * `previousStoreKeys` in turn (kept before the key rotated; the next login moves it). The
+ * first key under which a value is stored decides, even when that value does not open:
+ * a damaged current entry never brings back an older one.
  */
-const find = (store: TokenStore.Service, config: WechatConfigService, openid: string): Effect.Effect<Option.Option<typeof Kept.Type>, TokenStore.TokenStoreError> => {
+const find = (store: TokenStore.Service, config: WechatConfigService, openid: string): Effect.Effect<Found, TokenStore.TokenStoreError> => {
   const keys = keysOf(config)
-  const from = (i: number): Effect.Effect<Option.Option<typeof Kept.Type>, TokenStore.TokenStoreError> => {
+  const from = (i: number): Effect.Effect<Found, TokenStore.TokenStoreError> => {
     const opener = i < 0 ? keys : keys.previous[i]
-    if (opener === undefined) return Effect.succeed(Option.none())
+    if (opener === undefined) return Effect.succeed({ entry: Option.none(), moved: Option.none() })
     const k = entryKey(config, opener, openid)
-    return Effect.flatMap(store.get(k), (raw) => {
-      const entry = Option.flatMap(raw, (text) => kept.open(opener, k, text))
-      return Option.isSome(entry) ? Effect.succeed(entry) : from(i + 1)
-    })
+    return Effect.flatMap(store.get(k), (raw) =>
+      Option.match(raw, {
+        onNone: () => from(i + 1),
+        onSome: (text) => Effect.succeed({ entry: kept.open(opener, k, text), moved: i < 0 ? Option.none() : Option.some({ key: k, raw: text }) })
+      }))
   }
   return from(-1)
 }
@@ -48,7 +57,7 @@ const find = (store: TokenStore.Service, config: WechatConfigService, openid: st
 /** The keys kept for `openid`, if any. */
 export const read = (openid: string): Effect.Effect<Option.Option<KeptKeys>, TokenStore.TokenStoreError, WechatConfig> =>
   Effect.flatMap(Effect.all([WechatConfig, TokenStore.TokenStore]), ([config, store]) =>
-    Effect.map(find(store, config, openid), Option.map((entry) => ({
+    Effect.map(find(store, config, openid), ({ entry }) => Option.map(entry, (entry) => ({
       current: Redacted.make(entry.k),
       previous: Option.map(Compat.fromNullable(entry.p), (p) => Redacted.make(p))
     }))))
@@ -72,7 +81,7 @@ export const keep = (
     const keys = keysOf(config)
     const k = entryKey(config, keys, openid)
     const next = Redacted.value(sessionKey)
-    const change = Effect.flatMap(find(store, config, openid), (old) => {
+    const change = Effect.flatMap(find(store, config, openid), ({ entry: old, moved }) => {
       // the key a newer login replaced: a late duplicate of an older login (keys are random
       // 16 bytes, WeChat never hands one out again), which must not undo the newer one
       if (Option.isSome(old) && old.value.p === next) return Effect.void
@@ -81,7 +90,12 @@ export const keep = (
         onNone: () => undefined,
         onSome: (entry) => (entry.k !== next ? entry.k : entry.p)
       })
-      return kept.set(store, keys, k, previous === undefined ? { k: next } : { k: next, p: previous }, ttl)
+      const write = kept.set(store, keys, k, previous === undefined ? { k: next } : { k: next, p: previous }, ttl)
+      // moved to the new key: the copy sealed under the old one goes (it would expire anyway)
+      return Option.match(moved, {
+        onNone: () => write,
+        onSome: ({ key, raw }) => Effect.andThen(write, Effect.ignore(store.compareAndDelete(key, raw)))
+      })
     })
     return Lock.untilDone(Lock.holding(store, `${k}:lock`, lockTtl, change), {
       every: "10 millis",
